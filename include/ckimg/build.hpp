@@ -1,0 +1,40 @@
+// `ckimg build`: checkpoint archive -> format -> image sink.
+#pragma once
+
+#include <ckimg/checkpoint.hpp>
+#include <ckimg/compression.hpp>
+#include <ckimg/format.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace ckimg {
+
+struct BuildOptions {
+    std::string archive;     // path or "-"
+    std::string destination; // oci:DIR[:TAG] / oci-archive:FILE[:TAG]; empty: from the name
+    std::string tag;         // --tag, overrides the destination's tag
+    std::string format = "crio";
+    Compression compression = Compression::gzip;
+    std::optional<int> level;
+    FormatOptions format_options;
+};
+
+struct BuildResult {
+    std::string format;
+    std::string reference; // where the tag lives, e.g. oci:./counter-checkpoint:latest
+    Descriptor root;       // what the tag points at (the index)
+    Descriptor manifest;
+    ImagePlan plan;
+    CheckpointInfo info;
+};
+
+BuildResult build_image(const BuildOptions& options);
+// Builds into an arbitrary sink (used by build --push and by tests).
+BuildResult build_into(CheckpointArchive& archive, ImageSink& sink, const BuildOptions& options,
+                       const std::string& tag);
+
+nlohmann::json to_json(const BuildResult& result);
+
+} // namespace ckimg

@@ -1,0 +1,91 @@
+// A container checkpoint archive as the kubelet, CRI-O, containerd and Podman write it.
+#pragma once
+
+#include <ckimg/stream.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace ckimg {
+
+enum class Engine { crio, containerd, podman };
+std::string engine_display_name(Engine engine); // "CRI-O", "containerd", "Podman"
+
+// What a checkpoint says about itself, read from config.dump and spec.dump.
+struct CheckpointInfo {
+    Engine engine = Engine::containerd;
+    std::string container_name; // the name the pod spec gives the container
+    std::string container_id;
+    std::string pod_name;
+    std::string pod_namespace;
+    std::string pod_uid;
+    std::string rootfs_image_name;
+    std::string rootfs_image_id;
+    std::string raw_image_name;
+    std::string runtime;
+    std::string created_time;
+    std::string checkpointed_time; // RFC 3339, empty when the engine does not record it
+    std::string host_arch;         // OCI name (amd64, arm64...), empty when not recorded
+
+    std::uint64_t total_size = 0;       // bytes of all regular files
+    std::uint64_t criu_size = 0;        // checkpoint/ (CRIU images)
+    std::uint64_t pages_size = 0;       // checkpoint/pages-*.img (memory)
+    std::uint64_t rootfs_diff_size = 0; // rootfs-diff.tar
+    std::uint64_t entry_count = 0;
+
+    nlohmann::json config_dump;
+    nlohmann::json spec_dump;
+};
+
+nlohmann::json to_json(const CheckpointInfo& info);
+
+enum class EntryType { file, directory, symlink, hardlink };
+
+// One entry of the archive during a scan. Names are normalised: no leading "./", no trailing "/".
+struct ArchiveEntry {
+    std::string path;
+    EntryType type = EntryType::file;
+    std::uint32_t mode = 0; // permission bits only
+    std::int64_t uid = 0;
+    std::int64_t gid = 0;
+    std::string uname;
+    std::string gname;
+    std::int64_t mtime = 0;
+    std::uint64_t size = 0; // regular files only
+    std::string link_target;
+    ByteSource* data = nullptr; // regular files only; read it to the end or not at all
+};
+
+// Reads a checkpoint archive (plain, gzip or zstd tar, detected by content) in one pass.
+class CheckpointArchive {
+public:
+    // `path` "-" is standard input.
+    explicit CheckpointArchive(std::string path);
+    ~CheckpointArchive();
+    CheckpointArchive(const CheckpointArchive&) = delete;
+    CheckpointArchive& operator=(const CheckpointArchive&) = delete;
+
+    const std::string& path() const { return path_; }
+
+    // Visits every entry in archive order after validating it (no absolute paths, no "..", no
+    // links out of the tree, no device nodes). After the last entry, checks that the archive is
+    // a checkpoint and parses its metadata. Throws InputError naming the archive and the entry.
+    // Can be called once: the archive may be a pipe.
+    void scan(const std::function<void(ArchiveEntry&)>& visit);
+
+    // The metadata; valid after scan().
+    const CheckpointInfo& info() const;
+
+private:
+    struct Impl;
+    std::string path_;
+    std::unique_ptr<Impl> impl_;
+};
+
+// Runs the same checks as a build, writing nothing.
+CheckpointInfo validate_checkpoint(const std::string& path);
+
+} // namespace ckimg

@@ -1,0 +1,35 @@
+// Where images go: an OCI layout directory, an OCI archive file, a registry.
+#pragma once
+
+#include <ckimg/descriptor.hpp>
+#include <ckimg/stream.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace ckimg {
+
+// A blob whose digest is known only once it has been streamed. Destroying it without commit()
+// discards what was written.
+class BlobWriter : public ByteSink {
+public:
+    // Stores the finished blob under `digest`, which the caller computed over the bytes written.
+    virtual void commit(const Digest& digest) = 0;
+};
+
+class ImageSink {
+public:
+    virtual ~ImageSink() = default;
+    virtual std::unique_ptr<BlobWriter> create_blob() = 0;
+    // Stores a small blob (config, manifest, index) held in memory.
+    virtual Descriptor put_blob(const std::string& media_type, std::string_view bytes) = 0;
+    // Points `tag` at `root` (a manifest or an index already stored with put_blob).
+    virtual void tag(const Descriptor& root, const std::string& tag) = 0;
+    // Makes everything durable and visible (for an archive: writes the file).
+    virtual void commit() = 0;
+    // A human-readable name of the destination, e.g. "oci:./dir:latest".
+    virtual std::string describe(const std::string& tag) const = 0;
+};
+
+} // namespace ckimg

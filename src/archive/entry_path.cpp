@@ -1,0 +1,100 @@
+#include "archive/entry_path.hpp"
+
+#include <ckimg/error.hpp>
+
+#include <vector>
+
+namespace ckimg {
+
+namespace {
+
+std::vector<std::string> split_components(const std::string& path) {
+    std::vector<std::string> parts;
+    std::string current;
+    for (char c : path) {
+        if (c == '/') {
+            parts.push_back(current);
+            current.clear();
+        } else {
+            current.push_back(c);
+        }
+    }
+    parts.push_back(current);
+    return parts;
+}
+
+bool valid_utf8(const std::string& text) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        auto lead = static_cast<unsigned char>(text[i]);
+        std::size_t extra = 0;
+        if (lead >= 0x80) {
+            if ((lead >> 5) == 0x6) extra = 1;
+            else if ((lead >> 4) == 0xe) extra = 2;
+            else if ((lead >> 3) == 0x1e) extra = 3;
+            else return false;
+        }
+        if (i + extra >= text.size() && extra != 0) return false;
+        for (std::size_t k = 1; k <= extra; ++k)
+            if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) return false;
+        i += extra + 1;
+    }
+    return true;
+}
+
+std::string quoted(const std::string& name) {
+    std::string out = "\"";
+    for (char c : name.substr(0, 200)) {
+        auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7f) {
+            static constexpr char digits[] = "0123456789abcdef";
+            out += "\\x";
+            out += digits[u >> 4];
+            out += digits[u & 0xf];
+        } else {
+            out += c;
+        }
+    }
+    return out + (name.size() > 200 ? "...\"" : "\"");
+}
+
+[[noreturn]] void refuse(const std::string& archive, const std::string& name,
+                         const std::string& why) {
+    throw InputError(archive + ": entry " + quoted(name) + ": " + why);
+}
+
+} // namespace
+
+std::optional<std::string> normalize_entry_path(const std::string& archive,
+                                                const std::string& name) {
+    if (name.empty()) refuse(archive, name, "empty name");
+    if (name.front() == '/') refuse(archive, name, "absolute path (refusing to write outside the image)");
+    if (!valid_utf8(name)) refuse(archive, name, "name is not valid UTF-8");
+    if (name.size() >= 4096) refuse(archive, name, "name longer than PATH_MAX");
+    std::string result;
+    for (const auto& part : split_components(name)) {
+        if (part.empty() || part == ".") continue;
+        if (part == "..") refuse(archive, name, "\"..\" component (path traversal)");
+        if (!result.empty()) result += '/';
+        result += part;
+    }
+    if (result.empty()) return std::nullopt;
+    return result;
+}
+
+void check_symlink_target(const std::string& archive, const std::string& path,
+                          const std::string& target) {
+    if (target.empty()) refuse(archive, path, "symbolic link with an empty target");
+    if (target.front() == '/')
+        refuse(archive, path, "symbolic link to the absolute path " + quoted(target));
+    auto parts = split_components(path);
+    long depth = static_cast<long>(parts.size()) - 1; // the link's directory
+    for (const auto& part : split_components(target)) {
+        if (part.empty() || part == ".") continue;
+        depth += part == ".." ? -1 : 1;
+        if (depth < 0)
+            refuse(archive, path, "symbolic link " + quoted(target) + " points outside the archive");
+    }
+}
+
+} // namespace ckimg

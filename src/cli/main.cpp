@@ -1,0 +1,66 @@
+#include "cli/command.hpp"
+
+#include <ckimg/error.hpp>
+
+#include <iostream>
+
+namespace {
+
+int run_help(CLI::App& app, const std::string& topic) {
+    if (topic.empty()) {
+        std::cout << app.help();
+        return 0;
+    }
+    for (auto* sub : app.get_subcommands({}))
+        if (sub->get_name() == topic) {
+            std::cout << sub->help();
+            return 0;
+        }
+    std::cerr << "ckimg: no command \"" << topic << "\"; run 'ckimg --help'\n";
+    return 2;
+}
+
+std::string one_line(std::string text) {
+    for (auto& c : text)
+        if (c == '\n' || c == '\r') c = ' ';
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    return text;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"ckimg: turn container checkpoints into OCI images and ship them to registries"};
+    app.set_version_flag("--version", std::string("ckimg ") + CKIMG_VERSION);
+    app.require_subcommand(1);
+    ckimg::cli::Invocation invocation;
+    ckimg::cli::add_build_command(app, invocation);
+    ckimg::cli::add_validate_command(app, invocation);
+    ckimg::cli::add_formats_command(app, invocation);
+    std::string help_topic;
+    auto* help = app.add_subcommand("help", "Show help for a command");
+    help->add_option("command", help_topic, "The command");
+    help->callback([&] { invocation.run = [&] { return run_help(app, help_topic); }; });
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::cerr << "ckimg: " << one_line(e.what()) << " (see 'ckimg --help')\n";
+        return 2;
+    }
+    try {
+        return invocation.run ? invocation.run() : 2;
+    } catch (const ckimg::UsageError& e) {
+        std::cerr << "ckimg: " << one_line(e.what()) << '\n';
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "ckimg: " << one_line(e.what()) << '\n';
+        return 1;
+    }
+}

@@ -1,0 +1,81 @@
+// Stream stages composed into pipelines: hashing, counting, and a thread hand-off so that the
+// stages before and after it run on different cores.
+#pragma once
+
+#include <ckimg/digest.hpp>
+#include <ckimg/stream.hpp>
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace ckimg {
+
+// Hashes and counts what passes through to `next`.
+class HashingSink : public ByteSink {
+public:
+    explicit HashingSink(ByteSink& next) : next_(next) {}
+    void write(const std::uint8_t* data, std::size_t size) override {
+        hash_.update(data, size);
+        size_ += size;
+        next_.write(data, size);
+    }
+    void finish() override {
+        digest_ = hash_.finish();
+        next_.finish();
+    }
+    // Valid after finish().
+    const Digest& digest() const { return digest_; }
+    std::uint64_t size() const { return size_; }
+
+private:
+    ByteSink& next_;
+    Sha256 hash_;
+    Digest digest_;
+    std::uint64_t size_ = 0;
+};
+
+// Gathers writes into large buffers and hands them to a worker thread that feeds `next`. A bounded
+// queue keeps memory at depth * buffer_size. An exception in the worker is rethrown to the writer.
+class ThreadedSink : public ByteSink {
+public:
+    explicit ThreadedSink(ByteSink& next, std::size_t buffer_size = 1 << 20,
+                          std::size_t depth = 8);
+    ~ThreadedSink() override;
+    ThreadedSink(const ThreadedSink&) = delete;
+    ThreadedSink& operator=(const ThreadedSink&) = delete;
+
+    void write(const std::uint8_t* data, std::size_t size) override;
+    void finish() override;
+
+private:
+    void enqueue(std::vector<std::uint8_t> buffer);
+    void run();
+    void rethrow_worker_error();
+
+    ByteSink& next_;
+    std::size_t buffer_size_;
+    std::size_t depth_;
+    std::vector<std::uint8_t> current_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::deque<std::vector<std::uint8_t>> queue_;
+    bool closing_ = false;
+    bool aborted_ = false;
+    bool worker_done_ = false;
+    std::exception_ptr error_;
+    std::thread worker_;
+};
+
+// A sink that discards its input (for validation runs).
+class NullSink : public ByteSink {
+public:
+    void write(const std::uint8_t*, std::size_t) override {}
+    void finish() override {}
+};
+
+} // namespace ckimg

@@ -1,0 +1,33 @@
+// Blobs stored as files: written under a temporary name in the blob directory and renamed into
+// place once complete, so a reader never sees a partial blob.
+#pragma once
+
+#include <ckimg/sink.hpp>
+
+#include <filesystem>
+
+namespace ckimg {
+
+class BlobFileWriter : public BlobWriter {
+public:
+    BlobFileWriter(std::filesystem::path blob_dir, bool world_readable);
+    ~BlobFileWriter() override;
+    BlobFileWriter(const BlobFileWriter&) = delete;
+    BlobFileWriter& operator=(const BlobFileWriter&) = delete;
+
+    void write(const std::uint8_t* data, std::size_t size) override;
+    void finish() override;
+    void commit(const Digest& digest) override;
+
+private:
+    std::filesystem::path blob_dir_;
+    std::filesystem::path temp_path_;
+    int fd_ = -1;
+    bool committed_ = false;
+};
+
+// Writes `bytes` to `path` atomically (temporary file in the same directory, then rename).
+void write_file_atomically(const std::filesystem::path& path, std::string_view bytes,
+                           bool world_readable);
+
+} // namespace ckimg

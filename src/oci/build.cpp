@@ -1,0 +1,134 @@
+#include <ckimg/build.hpp>
+#include <ckimg/error.hpp>
+#include <ckimg/layout.hpp>
+#include <ckimg/transport.hpp>
+
+#include "oci/layer_factory.hpp"
+
+#include <cstdlib>
+
+namespace fs = std::filesystem;
+
+namespace ckimg {
+
+namespace {
+
+// A directory name made from a container name: anything unusual becomes '-'.
+std::string default_layout_name(const std::string& container) {
+    std::string name;
+    for (char c : container)
+        name += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-')
+                    ? c
+                    : '-';
+    if (name.empty() || name.front() == '.') name = "container" + name;
+    return name + "-checkpoint";
+}
+
+// Removes a layout this build created if the build fails.
+class CreatedLayoutGuard {
+public:
+    explicit CreatedLayoutGuard(const OciLayout& layout)
+        : path_(layout.created() ? layout.dir() : fs::path()) {}
+    ~CreatedLayoutGuard() {
+        std::error_code ignored;
+        if (!path_.empty()) fs::remove_all(path_, ignored);
+    }
+    CreatedLayoutGuard(const CreatedLayoutGuard&) = delete;
+    CreatedLayoutGuard& operator=(const CreatedLayoutGuard&) = delete;
+    void release() { path_.clear(); }
+
+private:
+    fs::path path_;
+};
+
+BuildResult build_into_layout(CheckpointArchive& archive, const fs::path& dir,
+                              const BuildOptions& options, const std::string& tag) {
+    auto layout = OciLayout::open(dir, true);
+    CreatedLayoutGuard guard(*layout);
+    auto result = build_into(archive, *layout, options, tag);
+    guard.release();
+    return result;
+}
+
+// Without -o the layout's name comes from the container's name, known only after the single
+// pass: build into a staging layout, then move its blobs into the named one.
+BuildResult build_into_default_layout(CheckpointArchive& archive, const BuildOptions& options,
+                                      const std::string& tag) {
+    std::string pattern = ".ckimg-staging-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr)
+        throw IoError(errno_message("cannot create a staging directory in the current directory"));
+    fs::path staging = pattern;
+    struct Cleanup {
+        fs::path path;
+        ~Cleanup() {
+            std::error_code ignored;
+            fs::remove_all(path, ignored);
+        }
+    } cleanup{staging};
+    auto staged = OciLayout::open(staging, true);
+    auto result = build_into(archive, *staged, options, tag);
+    auto final_dir = fs::path(default_layout_name(result.info.container_name));
+    auto layout = OciLayout::open(final_dir, true);
+    CreatedLayoutGuard guard(*layout);
+    layout->adopt_blobs(*staged);
+    layout->tag(result.root, tag);
+    guard.release();
+    result.reference = "oci:./" + final_dir.string() + ":" + tag;
+    return result;
+}
+
+} // namespace
+
+BuildResult build_into(CheckpointArchive& archive, ImageSink& sink, const BuildOptions& options,
+                       const std::string& tag) {
+    const Format& format = find_format(options.format);
+    SinkLayerFactory layers(sink, options.compression, options.level);
+    BuildResult result;
+    result.format = format.name();
+    result.plan = format.write(archive, layers, options.format_options);
+    result.info = archive.info();
+    auto written = write_image(sink, result.plan);
+    result.root = written.index;
+    result.manifest = written.manifest;
+    sink.tag(written.index, tag);
+    sink.commit();
+    result.reference = sink.describe(tag);
+    return result;
+}
+
+BuildResult build_image(const BuildOptions& options) {
+    const Format& format = find_format(options.format); // fail on a bad name before reading
+    (void)format;
+    CheckpointArchive archive(options.archive);
+    if (options.destination.empty())
+        return build_into_default_layout(archive, options, options.tag.empty() ? "latest"
+                                                                               : options.tag);
+    auto target = parse_local_target(options.destination);
+    std::string tag = !options.tag.empty() ? options.tag : !target.tag.empty() ? target.tag : "latest";
+    if (target.kind == LocalTarget::Kind::layout)
+        return build_into_layout(archive, target.path, options, tag);
+    OciArchiveSink sink(target.path);
+    return build_into(archive, sink, options, tag);
+}
+
+nlohmann::json to_json(const BuildResult& result) {
+    auto layers = nlohmann::json::array();
+    for (const auto& layer : result.plan.layers) {
+        auto entry = to_json(layer.descriptor);
+        entry["diffID"] = layer.diff_id.str();
+        layers.push_back(entry);
+    }
+    return {
+        {"reference", result.reference},
+        {"digest", result.root.digest.str()},
+        {"mediaType", result.root.media_type},
+        {"size", result.root.size},
+        {"manifest", to_json(result.manifest)},
+        {"layers", layers},
+        {"annotations", to_json(result.plan.manifest_annotations)},
+        {"format", result.format},
+        {"checkpoint", to_json(result.info)},
+    };
+}
+
+} // namespace ckimg

@@ -1,0 +1,44 @@
+#include "oci/layer_factory.hpp"
+
+#include "core/pipeline.hpp"
+
+namespace ckimg {
+
+namespace {
+
+class PipelineStream : public LayerFactory::Stream {
+public:
+    PipelineStream(ImageSink& sink, Compression compression, std::optional<int> level)
+        : compression_(compression), blob_(sink.create_blob()), stored_(*blob_),
+          compressor_(make_compressor(compression, level, stored_)), handoff_(*compressor_),
+          uncompressed_(handoff_) {}
+
+    ByteSink& tar() override { return uncompressed_; }
+
+    Layer finish() override {
+        uncompressed_.finish(); // flows through every stage down to the blob file
+        blob_->commit(stored_.digest());
+        Layer layer;
+        layer.descriptor.media_type = layer_media_type(compression_);
+        layer.descriptor.digest = stored_.digest();
+        layer.descriptor.size = static_cast<std::int64_t>(stored_.size());
+        layer.diff_id = uncompressed_.digest();
+        return layer;
+    }
+
+private:
+    Compression compression_;
+    std::unique_ptr<BlobWriter> blob_;
+    HashingSink stored_;
+    std::unique_ptr<ByteSink> compressor_;
+    ThreadedSink handoff_; // compression and the stored digest run on a second core
+    HashingSink uncompressed_;
+};
+
+} // namespace
+
+std::unique_ptr<LayerFactory::Stream> SinkLayerFactory::begin_layer() {
+    return std::make_unique<PipelineStream>(sink_, compression_, level_);
+}
+
+} // namespace ckimg

@@ -1,0 +1,22 @@
+// The layer pipeline: tar bytes -> diff_id hash -> (other core) compress -> digest -> blob.
+#pragma once
+
+#include <ckimg/compression.hpp>
+#include <ckimg/format.hpp>
+#include <ckimg/sink.hpp>
+
+namespace ckimg {
+
+class SinkLayerFactory : public LayerFactory {
+public:
+    SinkLayerFactory(ImageSink& sink, Compression compression, std::optional<int> level)
+        : sink_(sink), compression_(compression), level_(level) {}
+    std::unique_ptr<Stream> begin_layer() override;
+
+private:
+    ImageSink& sink_;
+    Compression compression_;
+    std::optional<int> level_;
+};
+
+} // namespace ckimg
