@@ -19,6 +19,7 @@ namespace ckimg {
 class HashingSink : public ByteSink {
 public:
     explicit HashingSink(ByteSink& next) : next_(next) {}
+    using ByteSink::write;
     void write(const std::uint8_t* data, std::size_t size) override {
         hash_.update(data, size);
         size_ += size;
@@ -49,6 +50,7 @@ public:
     ThreadedSink(const ThreadedSink&) = delete;
     ThreadedSink& operator=(const ThreadedSink&) = delete;
 
+    using ByteSink::write;
     void write(const std::uint8_t* data, std::size_t size) override;
     void finish() override;
 

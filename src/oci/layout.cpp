@@ -138,7 +138,8 @@ nlohmann::json OciLayout::read_index() const {
 std::vector<Descriptor> OciLayout::entries() const {
     std::vector<Descriptor> out;
     auto where = (dir_ / "index.json").string();
-    for (const auto& entry : read_index()["manifests"]) out.push_back(descriptor_from_json(entry, where));
+    auto index = read_index();
+    for (const auto& entry : index["manifests"]) out.push_back(descriptor_from_json(entry, where));
     return out;
 }
 

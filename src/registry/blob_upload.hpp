@@ -1,0 +1,90 @@
+// Blob uploads (distribution-spec "Pushing blobs"): a session opened by POST (or by a
+// cross-repository mount that did not happen), fed by PATCHes with Content-Range that always
+// follow the newest Location and honour OCI-Chunk-Min-Length and the returned Range, and closed
+// by PUT ?digest=. A cut chunked upload asks the session for its Range and continues from there;
+// a dead session is replaced by a new one.
+#pragma once
+
+#include "registry/registry_client.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace ckimg::registry {
+
+// Random access to the bytes being uploaded, so that a retry can re-read any range.
+class RangeReader {
+public:
+    virtual ~RangeReader() = default;
+    // Reads up to `size` bytes at `offset`; throws when the range is no longer available.
+    virtual std::size_t read_at(std::uint64_t offset, char* buffer, std::size_t size) = 0;
+};
+
+class FileRangeReader : public RangeReader {
+public:
+    explicit FileRangeReader(const std::string& path);
+    ~FileRangeReader() override;
+    FileRangeReader(const FileRangeReader&) = delete;
+    FileRangeReader& operator=(const FileRangeReader&) = delete;
+    std::size_t read_at(std::uint64_t offset, char* buffer, std::size_t size) override;
+    std::uint64_t size() const { return size_; }
+
+private:
+    std::string path_;
+    int fd_;
+    std::uint64_t size_;
+};
+
+// Bytes acknowledged or in flight so far, for progress reports (may go back on a resume).
+using ByteProgress = std::function<void(std::uint64_t done)>;
+
+// The registry refused chunked PATCHes outright: upload monolithically instead.
+class ChunkingRejected : public RegistryError {
+public:
+    using RegistryError::RegistryError;
+};
+
+class BlobUpload {
+public:
+    BlobUpload(RegistryClient& client, ByteProgress progress);
+
+    // POST .../blobs/uploads/. With a non-empty `mount_from`, asks for a cross-repository mount
+    // of `digest` first: returns true when the blob was mounted (no session needed).
+    bool start(const Digest* digest = nullptr, const std::string& mount_from = "");
+    // PATCHes [offset(), end) of `source` in chunks, resuming after cuts.
+    void send_chunks(RangeReader& source, std::uint64_t end, std::uint64_t chunk_size);
+    // PUT ?digest= with [offset(), end) of `source` as the body (nothing when source is null).
+    void finish(const Digest& digest, RangeReader* source, std::uint64_t end);
+
+    std::uint64_t offset() const { return offset_; }
+    std::uint64_t min_chunk() const { return min_chunk_; }
+    bool started() const { return !location_.empty(); }
+
+private:
+    bool send_one_chunk(RangeReader& source, std::uint64_t end, Backoff& backoff);
+    void accept_session(const HttpResponse& response, const std::string& request_url);
+    void resync(Backoff& backoff);
+
+    RegistryClient& client_;
+    ByteProgress progress_;
+    std::string location_;
+    std::uint64_t offset_ = 0;
+    std::uint64_t min_chunk_ = 0;
+    std::uint64_t chunk_ = 0;
+};
+
+enum class BlobOutcome { skipped, mounted, uploaded };
+
+// Pushes one blob stored at `path`: HEAD (skip), mounts from `mount_from`, then a chunked
+// upload when it is larger than the session's chunk size and the registry allows it, else a
+// monolithic one; retried and resumed per the session's policy.
+BlobOutcome push_blob_file(RegistryClient& client, const std::string& path, const Descriptor& blob,
+                           const std::vector<std::string>& mount_from,
+                           const ByteProgress& progress);
+
+// Per-registry chunk sizes: ghcr.io refuses PATCHes over 4 MiB; ECR wants at least 5 MiB per
+// chunk but the last; elsewhere large chunks cost fewer round trips.
+std::uint64_t default_chunk_size(const std::string& host);
+
+} // namespace ckimg::registry

@@ -1,0 +1,217 @@
+#include "registry/http_client.hpp"
+
+#include "registry/url.hpp"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <mutex>
+
+#ifndef CKIMG_VERSION
+#define CKIMG_VERSION "dev"
+#endif
+
+namespace ckimg::registry {
+
+namespace {
+
+constexpr long upload_buffer_size = 512 * 1024;
+
+void global_init() {
+    // curl_global_init is not thread-safe and must run once before any handle exists.
+    static std::once_flag once;
+    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    for (auto& c : out)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::string trim(std::string_view text) {
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+        text.remove_prefix(1);
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+        text.remove_suffix(1);
+    return std::string(text);
+}
+
+// What one transfer writes into; curl callbacks receive a pointer to it.
+struct Exchange {
+    const HttpRequest* request = nullptr;
+    HttpResponse* response = nullptr;
+    std::size_t body_offset = 0; // into request->body
+    const std::atomic<bool>* cancel = nullptr;
+    const TlsConfig* tls = nullptr;
+};
+
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
+    auto* exchange = static_cast<Exchange*>(user);
+    std::string_view line(data, size * count);
+    if (line.rfind("HTTP/", 0) == 0) {
+        exchange->response->headers.clear(); // a new response (after 100 Continue)
+    } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
+        exchange->response->headers.emplace_back(lower(trim(line.substr(0, colon))),
+                                                 trim(line.substr(colon + 1)));
+    }
+    return size * count;
+}
+
+std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
+    auto* exchange = static_cast<Exchange*>(user);
+    auto& body = exchange->response->body;
+    std::size_t room =
+        exchange->request->max_response - std::min(body.size(), exchange->request->max_response);
+    body.append(data, std::min(room, size * count)); // the rest is drained, not kept
+    return size * count;
+}
+
+std::size_t on_read(char* buffer, std::size_t size, std::size_t count, void* user) {
+    auto* exchange = static_cast<Exchange*>(user);
+    const auto& request = *exchange->request;
+    if (request.stream != nullptr) {
+        try {
+            return request.stream->read(buffer, size * count);
+        } catch (...) {
+            return CURL_READFUNC_ABORT;
+        }
+    }
+    std::size_t n = std::min(size * count, request.body.size() - exchange->body_offset);
+    std::memcpy(buffer, request.body.data() + exchange->body_offset, n);
+    exchange->body_offset += n;
+    return n;
+}
+
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    auto* exchange = static_cast<Exchange*>(user);
+    return exchange->cancel != nullptr && exchange->cancel->load() ? 1 : 0;
+}
+
+CURLcode on_ssl_context(CURL*, void* ssl_ctx, void* user) {
+    static_cast<const CaBundle*>(user)->add_to(ssl_ctx);
+    return CURLE_OK;
+}
+
+bool is_tls_error(CURLcode code) {
+    return code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CONNECT_ERROR ||
+           code == CURLE_SSL_CERTPROBLEM || code == CURLE_SSL_CACERT_BADFILE ||
+           code == CURLE_SSL_CIPHER;
+}
+
+} // namespace
+
+std::optional<std::string> HttpResponse::header(std::string_view lowercase_name) const {
+    for (const auto& [name, value] : headers) {
+        if (name == lowercase_name) return value;
+    }
+    return std::nullopt;
+}
+
+struct HttpClient::Impl {
+    CURL* curl = nullptr;
+    char error[CURL_ERROR_SIZE] = {};
+};
+
+HttpClient::HttpClient(std::shared_ptr<const HttpSettings> settings,
+                       const std::atomic<bool>* cancel)
+    : settings_(std::move(settings)), cancel_(cancel), impl_(std::make_unique<Impl>()) {
+    global_init();
+    impl_->curl = curl_easy_init();
+    if (impl_->curl == nullptr) throw RegistryError("cannot initialise libcurl");
+}
+
+HttpClient::~HttpClient() {
+    curl_easy_cleanup(impl_->curl);
+}
+
+namespace {
+
+void set_tls(CURL* curl, const TlsConfig& tls) {
+    curl_easy_setopt(curl, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, tls.verify ? 1L : 0L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, tls.verify ? 2L : 0L);
+    if (tls.extra_cas) {
+#if LIBCURL_VERSION_NUM >= 0x075700
+        // A cached store would be shared with hosts these extra CAs are not meant for.
+        curl_easy_setopt(curl, CURLOPT_CA_CACHE_TIMEOUT, 0L);
+#endif
+        curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, on_ssl_context);
+        curl_easy_setopt(curl, CURLOPT_SSL_CTX_DATA, tls.extra_cas.get());
+    }
+    if (!tls.cert_file.empty()) {
+        curl_easy_setopt(curl, CURLOPT_SSLCERT, tls.cert_file.c_str());
+        curl_easy_setopt(curl, CURLOPT_SSLKEY, tls.key_file.c_str());
+    }
+}
+
+void set_method_and_body(CURL* curl, const HttpRequest& request) {
+    if (request.method == "HEAD") {
+        curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    } else if (request.method != "GET") {
+        // Every other method goes through the upload path, so bodies always stream and always
+        // carry a Content-Length (0 included: some registries require it on POST).
+        auto size = request.stream != nullptr ? request.stream->size() : request.body.size();
+        curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
+        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    }
+}
+
+} // namespace
+
+HttpResponse HttpClient::send(const HttpRequest& request) {
+    CURL* curl = impl_->curl;
+    curl_easy_reset(curl); // keeps the connection cache, forgets the previous request
+    HttpResponse response;
+    Exchange exchange{&request, &response, 0, cancel_, nullptr};
+    auto url = Url::parse(request.url);
+    auto tls = settings_->tls->for_host(url.host_port());
+    if (request.stream != nullptr) request.stream->rewind();
+
+    curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_USERAGENT, "ckimg/" CKIMG_VERSION);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, impl_->error);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, settings_->connect_timeout_seconds);
+    // A stall, not a total-time limit: a large blob on a slow link may take hours.
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, settings_->stall_timeout_seconds);
+    curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, upload_buffer_size);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &exchange);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &exchange);
+    curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(curl, CURLOPT_READDATA, &exchange);
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &exchange);
+    if (url.scheme == "https") set_tls(curl, *tls);
+    set_method_and_body(curl, request);
+
+    curl_slist* headers = nullptr;
+    for (const auto& header : request.headers)
+        headers = curl_slist_append(headers, header.c_str());
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    impl_->error[0] = '\0';
+    CURLcode code = curl_easy_perform(curl);
+    curl_slist_free_all(headers);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
+
+    if (code != CURLE_OK) {
+        std::string detail = impl_->error[0] != '\0' ? impl_->error : curl_easy_strerror(code);
+        if (code == CURLE_ABORTED_BY_CALLBACK && cancelled()) detail = "cancelled";
+        throw TransportError(detail + " (" + request.method + " " + redact_url(request.url) + ")",
+                             is_tls_error(code));
+    }
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+    return response;
+}
+
+} // namespace ckimg::registry

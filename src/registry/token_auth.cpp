@@ -1,0 +1,142 @@
+#include "registry/token_auth.hpp"
+
+#include "registry/base64.hpp"
+#include "registry/registry_error.hpp"
+#include "registry/retry.hpp"
+#include "registry/url.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+namespace ckimg::registry {
+
+namespace {
+
+// The spec's default lifetime when the token server does not say; tokens are dropped a little
+// before they expire so that a request does not race the expiry.
+constexpr std::chrono::seconds default_token_lifetime{60};
+constexpr std::chrono::seconds expiry_margin{10};
+
+std::optional<Challenge> pick_challenge(const HttpResponse& response) {
+    std::optional<Challenge> basic;
+    for (const auto& [name, value] : response.headers) {
+        if (name != "www-authenticate") continue;
+        for (auto& challenge : parse_www_authenticate(value)) {
+            if (challenge.scheme == "bearer" && !challenge.param("realm").empty()) return challenge;
+            if (challenge.scheme == "basic") basic = challenge;
+        }
+    }
+    return basic;
+}
+
+std::string token_query(const Challenge& challenge, const std::vector<std::string>& scopes) {
+    std::string query;
+    auto add = [&](const std::string& name, const std::string& value) {
+        query += (query.empty() ? "" : "&") + name + "=" + percent_encode(value);
+    };
+    if (auto service = challenge.param("service"); !service.empty()) add("service", service);
+    for (const auto& scope : scopes)
+        add("scope", scope);
+    return query;
+}
+
+} // namespace
+
+std::string basic_authorization(const Credentials& credentials) {
+    return "Authorization: Basic " +
+           base64_encode(credentials.username + ":" + credentials.password);
+}
+
+Authenticator::Authenticator(std::optional<Credentials> credentials,
+                             std::vector<std::string> scopes, bool insecure)
+    : credentials_(std::move(credentials)), scopes_(std::move(scopes)), insecure_(insecure) {}
+
+void Authenticator::add_scope(const std::string& scope) {
+    std::lock_guard lock(mutex_);
+    if (std::find(scopes_.begin(), scopes_.end(), scope) == scopes_.end()) {
+        scopes_.push_back(scope);
+        token_.reset(); // the next request asks for a token that covers the new scope
+    }
+}
+
+// Credentials (and tokens, which stand for them) never cross plain HTTP, except to a loopback
+// registry the user explicitly marked insecure.
+void Authenticator::check_transport(const std::string& url) const {
+    auto parsed = Url::parse(url);
+    if (parsed.scheme == "https" || (insecure_ && is_loopback_host(parsed.host))) return;
+    throw RegistryError("refusing to send credentials over plain HTTP to " + parsed.host);
+}
+
+std::string Authenticator::header(HttpClient& http, const std::string& registry_url) {
+    std::lock_guard lock(mutex_);
+    return header_locked(http, registry_url);
+}
+
+std::string Authenticator::header_locked(HttpClient& http, const std::string& registry_url) {
+    if (!challenge_) return {};
+    if (challenge_->scheme == "basic") {
+        if (!credentials_ || credentials_->username.empty()) return {};
+        check_transport(registry_url);
+        return basic_authorization(*credentials_);
+    }
+    if (token_ && std::chrono::steady_clock::now() >= token_->expiry) token_.reset();
+    if (!token_) token_ = fetch_token(http, *challenge_);
+    if (token_->value.empty()) return {};
+    check_transport(registry_url);
+    return "Authorization: Bearer " + token_->value;
+}
+
+bool Authenticator::on_unauthorized(const HttpResponse& response) {
+    std::lock_guard lock(mutex_);
+    auto challenge = pick_challenge(response);
+    if (!challenge) return false;
+    bool first = !challenge_.has_value();
+    bool had_token = token_.has_value();
+    challenge_ = challenge;
+    token_.reset();
+    if (challenge->scheme == "basic") return first && credentials_.has_value();
+    // A Bearer challenge: a fresh token may carry what the old one lacked (scope, expiry).
+    return first || had_token;
+}
+
+Authenticator::Token Authenticator::fetch_token(HttpClient& http, const Challenge& challenge) {
+    HttpRequest request;
+    auto realm = challenge.param("realm");
+    auto query = token_query(challenge, scopes_);
+    if (credentials_ && !credentials_->identity_token.empty()) {
+        // An identity token is an OAuth2 refresh token: traded by POST (docker's token flow).
+        request.method = "POST";
+        request.url = realm;
+        request.headers.push_back("Content-Type: application/x-www-form-urlencoded");
+        request.body = query + "&grant_type=refresh_token&client_id=ckimg&refresh_token=" +
+                       percent_encode(credentials_->identity_token);
+    } else {
+        request.url = realm + (realm.find('?') == std::string::npos ? "?" : "&") + query;
+        if (credentials_ && !credentials_->username.empty())
+            request.headers.push_back(basic_authorization(*credentials_));
+    }
+    if (!request.headers.empty() || request.method == "POST") check_transport(realm);
+    Backoff backoff(RetryPolicy{3}, http.cancel_flag());
+    auto response = send_with_retries(backoff, [&] { return http.send(request); });
+    if (response.status != 200) {
+        std::string hint = response.status == 401 || response.status == 403
+                               ? (credentials_ ? "token server refused the credentials"
+                                               : "token server requires credentials")
+                               : "";
+        throw response_error(response, request.method, realm, hint);
+    }
+    auto json = nlohmann::json::parse(response.body, nullptr, false);
+    if (json.is_discarded() || !json.is_object())
+        throw RegistryError("token server answered without JSON (GET " + redact_url(realm) + ")");
+    Token token;
+    token.value = json.value("token", "");
+    if (token.value.empty()) token.value = json.value("access_token", "");
+    auto lifetime = std::chrono::seconds(json.value("expires_in", 0LL));
+    if (lifetime.count() <= 0) lifetime = default_token_lifetime;
+    token.expiry = std::chrono::steady_clock::now() +
+                   std::max(lifetime - expiry_margin, std::chrono::seconds(1));
+    return token;
+}
+
+} // namespace ckimg::registry

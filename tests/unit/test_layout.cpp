@@ -1,0 +1,119 @@
+#include <ckimg/error.hpp>
+#include <ckimg/layout.hpp>
+#include <ckimg/media_types.hpp>
+#include <ckimg/transport.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+using namespace ckimg;
+
+namespace {
+
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        std::string pattern = (fs::temp_directory_path() / "ckimg-unit-XXXXXX").string();
+        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+        path = pattern;
+    }
+    ~TempDir() { fs::remove_all(path); }
+};
+
+std::size_t count_files(const fs::path& dir) {
+    std::size_t n = 0;
+    for (const auto& entry : fs::recursive_directory_iterator(dir)) n += entry.is_regular_file();
+    return n;
+}
+
+} // namespace
+
+TEST_CASE("a new layout has the marker, an empty index and private permissions", "[layout]") {
+    TempDir tmp;
+    auto layout = OciLayout::open(tmp.path / "img", true);
+    CHECK(layout->created());
+    CHECK(fs::exists(tmp.path / "img" / "oci-layout"));
+    CHECK(layout->entries().empty());
+    CHECK((fs::status(tmp.path / "img").permissions() & fs::perms::others_all) == fs::perms::none);
+}
+
+TEST_CASE("blobs are stored by digest and tags replace each other", "[layout]") {
+    TempDir tmp;
+    auto layout = OciLayout::open(tmp.path / "img", true);
+    auto first = layout->put_blob(media_type::oci_manifest, "{\"a\":1}");
+    auto second = layout->put_blob(media_type::oci_manifest, "{\"a\":2}");
+    CHECK(layout->read_blob(first.digest) == "{\"a\":1}");
+    layout->tag(first, "v1");
+    layout->tag(second, "v2");
+    layout->tag(second, "v1");
+    CHECK(layout->entries().size() == 2);
+    CHECK(layout->resolve("v1").digest == second.digest);
+    CHECK_THROWS_WITH(layout->resolve("v3"), Catch::Contains("no image tagged \"v3\""));
+    CHECK_THROWS_WITH(layout->resolve(""), Catch::Contains("holds 2 images"));
+}
+
+TEST_CASE("a blob that does not match its digest is refused", "[layout]") {
+    TempDir tmp;
+    auto layout = OciLayout::open(tmp.path / "img", true);
+    auto blob = layout->put_blob(media_type::oci_config, "{}");
+    std::ofstream(layout->blob_path(blob.digest)) << "{\"tampered\":true}";
+    CHECK_THROWS_WITH(layout->read_blob(blob.digest), Catch::Contains("does not match"));
+}
+
+TEST_CASE("an existing directory that is not a layout is refused", "[layout]") {
+    TempDir tmp;
+    std::ofstream(tmp.path / "file.txt") << "x";
+    CHECK_THROWS_WITH(OciLayout::open(tmp.path, true),
+                      Catch::Contains("is not an OCI image layout"));
+    CHECK_THROWS_AS(OciLayout::open(tmp.path / "missing", false), InputError);
+}
+
+TEST_CASE("an abandoned blob writer leaves no file behind", "[layout]") {
+    TempDir tmp;
+    auto layout = OciLayout::open(tmp.path / "img", true);
+    auto before = count_files(tmp.path);
+    {
+        auto writer = layout->create_blob();
+        writer->write("partial");
+    }
+    CHECK(count_files(tmp.path) == before);
+}
+
+TEST_CASE("oci-archive round trip keeps the tags", "[layout]") {
+    TempDir tmp;
+    auto file = tmp.path / "img.tar";
+    {
+        OciArchiveSink sink(file);
+        auto blob = sink.put_blob(media_type::oci_manifest, "{}");
+        sink.tag(blob, "one");
+        sink.commit();
+    }
+    {
+        OciArchiveSink sink(file);
+        auto blob = sink.put_blob(media_type::oci_manifest, "{\"b\":1}");
+        sink.tag(blob, "two");
+        sink.commit();
+    }
+    unpack_oci_archive(file, tmp.path / "unpacked");
+    auto layout = OciLayout::open(tmp.path / "unpacked", false);
+    CHECK(layout->entries().size() == 2);
+    CHECK_NOTHROW(layout->resolve("one"));
+}
+
+TEST_CASE("local targets parse", "[layout]") {
+    auto a = parse_local_target("oci:./dir:v1");
+    CHECK(a.kind == LocalTarget::Kind::layout);
+    CHECK(a.path == "./dir");
+    CHECK(a.tag == "v1");
+    auto b = parse_local_target("oci-archive:/tmp/x.tar");
+    CHECK(b.kind == LocalTarget::Kind::archive);
+    CHECK(b.tag.empty());
+    CHECK(parse_local_target("oci:/a:b/c").path == "/a:b/c");
+    CHECK_THROWS_AS(parse_local_target("docker://x"), UsageError);
+    CHECK_THROWS_AS(parse_local_target("oci:dir:bad tag"), UsageError);
+    CHECK_THROWS_AS(parse_local_target("oci::v1"), UsageError);
+}
