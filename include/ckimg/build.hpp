@@ -4,6 +4,7 @@
 #include <ckimg/checkpoint.hpp>
 #include <ckimg/compression.hpp>
 #include <ckimg/format.hpp>
+#include <ckimg/registry.hpp>
 
 #include <functional>
 #include <optional>
@@ -19,6 +20,10 @@ struct BuildOptions {
     Compression compression = Compression::gzip;
     std::optional<int> level;
     FormatOptions format_options;
+    // --push: also (or, without a destination, only) upload to this registry reference, while
+    // the layer is produced.
+    std::optional<Reference> push;
+    PushOptions push_options;
 };
 
 struct BuildResult {
@@ -28,6 +33,7 @@ struct BuildResult {
     Descriptor manifest;
     ImagePlan plan;
     CheckpointInfo info;
+    std::optional<PushResult> push;
 };
 
 BuildResult build_image(const BuildOptions& options);

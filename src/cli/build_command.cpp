@@ -1,4 +1,5 @@
 #include "cli/command.hpp"
+#include "cli/registry_flags.hpp"
 
 #include <ckimg/build.hpp>
 #include <ckimg/error.hpp>
@@ -24,6 +25,9 @@ struct BuildFlags {
     std::string created;
     bool json = false;
     bool quiet = false;
+    std::string push;
+    std::vector<std::string> push_tags;
+    RegistryFlags registry;
 };
 
 Annotations parse_pairs(const std::vector<std::string>& pairs, const char* flag) {
@@ -76,6 +80,11 @@ BuildOptions to_options(const BuildFlags& flags) {
     options.format_options.labels = parse_pairs(flags.labels, "--label");
     if (!flags.platform.empty()) options.format_options.platform = Platform::parse(flags.platform);
     options.format_options.created = creation_time(flags.created);
+    if (!flags.push.empty()) {
+        options.push = Reference::parse(flags.push);
+        options.push_options.registry = to_registry_options(flags.registry);
+        options.push_options.extra_tags = flags.push_tags;
+    }
     return options;
 }
 
@@ -90,6 +99,7 @@ int run_build(const BuildFlags& flags) {
                     result.info.container_name + "\"");
         print_human("  digest " + result.root.digest.str() + " (index), layer " +
                     human_size(static_cast<std::uint64_t>(layer.size)) + " " + layer.media_type);
+        if (result.push) report_push(*result.push, false, false);
     }
     return 0;
 }
@@ -118,6 +128,10 @@ void add_build_command(CLI::App& app, Invocation& invocation) {
     cmd->add_option("--created", flags->created, "Creation time (RFC 3339)");
     cmd->add_flag("--json", flags->json, "Print the result as one JSON object on stdout");
     cmd->add_flag("-q,--quiet", flags->quiet, "Print nothing on success");
+    cmd->add_option("--push", flags->push,
+                    "Also push to this registry reference, uploading while building");
+    cmd->add_option("--push-tag", flags->push_tags, "Extra tag for --push (repeatable)");
+    add_registry_flags(*cmd, flags->registry, true);
     cmd->callback([flags, &invocation] { invocation.run = [flags] { return run_build(*flags); }; });
 }
 

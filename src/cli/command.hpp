@@ -8,6 +8,10 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+namespace ckimg {
+struct PushResult;
+}
+
 namespace ckimg::cli {
 
 // Set by the chosen subcommand's callback; main() runs it after parsing.
@@ -20,6 +24,8 @@ void add_validate_command(CLI::App& app, Invocation& invocation);
 void add_formats_command(CLI::App& app, Invocation& invocation);
 void add_push_command(CLI::App& app, Invocation& invocation);
 void add_login_commands(CLI::App& app, Invocation& invocation);
+
+void report_push(const PushResult& result, bool json, bool quiet);
 
 // Output conventions: JSON on stdout (one object), human text on stderr.
 void print_json(const nlohmann::json& json);

@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
     ckimg::cli::Invocation invocation;
     ckimg::cli::add_build_command(app, invocation);
     ckimg::cli::add_validate_command(app, invocation);
+    ckimg::cli::add_push_command(app, invocation);
+    ckimg::cli::add_login_commands(app, invocation);
     ckimg::cli::add_formats_command(app, invocation);
     std::string help_topic;
     auto* help = app.add_subcommand("help", "Show help for a command");

@@ -4,6 +4,7 @@
 #include <ckimg/transport.hpp>
 
 #include "oci/layer_factory.hpp"
+#include "oci/tee_sink.hpp"
 
 #include <cstdlib>
 
@@ -41,11 +42,29 @@ private:
     fs::path path_;
 };
 
+// Builds into `local` and, with --push, into the registry at the same time.
+BuildResult build_with_push(CheckpointArchive& archive, ImageSink* local,
+                            const BuildOptions& options, const std::string& tag) {
+    if (!options.push) return build_into(archive, *local, options, tag);
+    RegistrySink registry(*options.push, options.push_options);
+    std::vector<ImageSink*> sinks;
+    if (local != nullptr) sinks.push_back(local);
+    sinks.push_back(&registry);
+    TeeSink both(sinks);
+    auto push_tag = options.push->tag.empty() ? tag : options.push->tag;
+    auto result = build_into(archive, both, options, tag);
+    if (push_tag != tag) registry.tag(result.root, push_tag);
+    for (const auto& extra : options.push_options.extra_tags) registry.tag(result.root, extra);
+    result.push = registry.result();
+    if (local == nullptr) result.reference = registry.describe(push_tag);
+    return result;
+}
+
 BuildResult build_into_layout(CheckpointArchive& archive, const fs::path& dir,
                               const BuildOptions& options, const std::string& tag) {
     auto layout = OciLayout::open(dir, true);
     CreatedLayoutGuard guard(*layout);
-    auto result = build_into(archive, *layout, options, tag);
+    auto result = build_with_push(archive, layout.get(), options, tag);
     guard.release();
     return result;
 }
@@ -100,6 +119,8 @@ BuildResult build_image(const BuildOptions& options) {
     const Format& format = find_format(options.format); // fail on a bad name before reading
     (void)format;
     CheckpointArchive archive(options.archive);
+    if (options.destination.empty() && options.push)
+        return build_with_push(archive, nullptr, options, options.tag.empty() ? "latest" : options.tag);
     if (options.destination.empty())
         return build_into_default_layout(archive, options, options.tag.empty() ? "latest"
                                                                                : options.tag);
@@ -108,7 +129,7 @@ BuildResult build_image(const BuildOptions& options) {
     if (target.kind == LocalTarget::Kind::layout)
         return build_into_layout(archive, target.path, options, tag);
     OciArchiveSink sink(target.path);
-    return build_into(archive, sink, options, tag);
+    return build_with_push(archive, &sink, options, tag);
 }
 
 nlohmann::json to_json(const BuildResult& result) {
@@ -118,7 +139,7 @@ nlohmann::json to_json(const BuildResult& result) {
         entry["diffID"] = layer.diff_id.str();
         layers.push_back(entry);
     }
-    return {
+    nlohmann::json json = {
         {"reference", result.reference},
         {"digest", result.root.digest.str()},
         {"mediaType", result.root.media_type},
@@ -129,6 +150,11 @@ nlohmann::json to_json(const BuildResult& result) {
         {"format", result.format},
         {"checkpoint", to_json(result.info)},
     };
+    if (result.push)
+        json["push"] = {{"reference", result.push->reference}, {"pushed", result.push->pushed},
+                        {"skipped", result.push->skipped}, {"mounted", result.push->mounted},
+                        {"bytes", result.push->bytes}};
+    return json;
 }
 
 } // namespace ckimg

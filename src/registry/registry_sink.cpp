@@ -7,6 +7,8 @@
 #include <ckimg/error.hpp>
 #include <ckimg/registry.hpp>
 
+#include "oci/tee_sink.hpp"
+
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -188,7 +190,8 @@ RegistrySink::RegistrySink(const Reference& target, const PushOptions& options)
 RegistrySink::~RegistrySink() = default;
 
 std::unique_ptr<BlobWriter> RegistrySink::create_blob() {
-    return std::make_unique<StreamingBlobWriter>(*state_);
+    // The upload runs on its own thread so the network never stalls the compressor feeding it.
+    return make_threaded_blob_writer(std::make_unique<StreamingBlobWriter>(*state_));
 }
 
 Descriptor RegistrySink::put_blob(const std::string& media_type, std::string_view bytes) {

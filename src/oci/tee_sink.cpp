@@ -1,0 +1,79 @@
+#include "oci/tee_sink.hpp"
+
+#include "core/pipeline.hpp"
+
+namespace ckimg {
+
+namespace {
+
+class TeeBlobWriter : public BlobWriter {
+public:
+    explicit TeeBlobWriter(std::vector<std::unique_ptr<BlobWriter>> writers)
+        : writers_(std::move(writers)) {}
+    void write(const std::uint8_t* data, std::size_t size) override {
+        for (auto& writer : writers_) writer->write(data, size);
+    }
+    void finish() override {
+        for (auto& writer : writers_) writer->finish();
+    }
+    void commit(const Digest& digest) override {
+        for (auto& writer : writers_) writer->commit(digest);
+    }
+
+private:
+    std::vector<std::unique_ptr<BlobWriter>> writers_;
+};
+
+class ThreadedBlobWriter : public BlobWriter {
+public:
+    explicit ThreadedBlobWriter(std::unique_ptr<BlobWriter> inner)
+        : inner_(std::move(inner)), stage_(*inner_, 1 << 20, 16) {}
+    void write(const std::uint8_t* data, std::size_t size) override { stage_.write(data, size); }
+    void finish() override {
+        if (finished_) return;
+        finished_ = true;
+        stage_.finish(); // drains the queue, then finishes the inner writer
+    }
+    void commit(const Digest& digest) override {
+        finish();
+        inner_->commit(digest);
+    }
+
+private:
+    std::unique_ptr<BlobWriter> inner_;
+    ThreadedSink stage_;
+    bool finished_ = false;
+};
+
+} // namespace
+
+std::unique_ptr<BlobWriter> make_threaded_blob_writer(std::unique_ptr<BlobWriter> inner) {
+    return std::make_unique<ThreadedBlobWriter>(std::move(inner));
+}
+
+std::unique_ptr<BlobWriter> TeeSink::create_blob() {
+    std::vector<std::unique_ptr<BlobWriter>> writers;
+    for (auto* sink : sinks_) writers.push_back(sink->create_blob());
+    if (writers.size() == 1) return std::move(writers.front());
+    return std::make_unique<TeeBlobWriter>(std::move(writers));
+}
+
+Descriptor TeeSink::put_blob(const std::string& media_type, std::string_view bytes) {
+    Descriptor descriptor;
+    for (auto* sink : sinks_) descriptor = sink->put_blob(media_type, bytes);
+    return descriptor;
+}
+
+void TeeSink::tag(const Descriptor& root, const std::string& tag) {
+    for (auto* sink : sinks_) sink->tag(root, tag);
+}
+
+void TeeSink::commit() {
+    for (auto* sink : sinks_) sink->commit();
+}
+
+std::string TeeSink::describe(const std::string& tag) const {
+    return sinks_.empty() ? "" : sinks_.front()->describe(tag);
+}
+
+} // namespace ckimg
