@@ -69,6 +69,13 @@ private:
     std::size_t limit_;
 };
 
+[[noreturn]] void throw_open_error(archive* reader, const std::string& where) {
+    std::string why = archive_error_string(reader) ? archive_error_string(reader) : "unknown";
+    if (why.find("Unrecognized archive format") != std::string::npos)
+        throw InputError(where + ": not a tar archive (plain, gzip or zstd)");
+    throw InputError(where + ": cannot read the archive (" + why + ")");
+}
+
 } // namespace
 
 struct CheckpointArchive::Impl {
@@ -111,7 +118,7 @@ CheckpointArchive::CheckpointArchive(std::string path)
     archive_read_support_format_tar(reader);
     if (path_ == "-") {
         if (archive_read_open_fd(reader, 0, kReadBlock) != ARCHIVE_OK)
-            throw InputError("standard input: cannot read the archive");
+            throw_open_error(reader, "standard input");
         return;
     }
     struct stat status {};
@@ -119,8 +126,7 @@ CheckpointArchive::CheckpointArchive(std::string path)
     if (S_ISDIR(status.st_mode))
         throw InputError(path_ + ": is a directory, not a checkpoint archive");
     if (archive_read_open_filename(reader, path_.c_str(), kReadBlock) != ARCHIVE_OK) {
-        const char* why = archive_error_string(reader);
-        throw InputError(path_ + ": cannot open (" + std::string(why ? why : "unknown") + ")");
+        throw_open_error(reader, path_);
     }
 }
 
@@ -208,12 +214,12 @@ void CheckpointArchive::scan(const std::function<void(ArchiveEntry&)>& visit) {
         auto described = describe_entry(entry, *path, type);
         if (type == EntryType::symlink) check_symlink_target(where, *path, described.link_target);
         if (type == EntryType::hardlink) {
-            auto target = normalize_entry_path(where, archive_entry_hardlink(entry));
-            auto earlier = target ? impl.seen.find(*target) : impl.seen.end();
+            auto target = normalize_hardlink_target(where, *path, archive_entry_hardlink(entry));
+            auto earlier = impl.seen.find(target);
             if (earlier == impl.seen.end() || earlier->second != EntryType::file)
                 throw InputError(where + ": entry \"" + *path +
                                  "\": hard link to a path that is not an earlier file");
-            described.link_target = *target;
+            described.link_target = target;
         }
         impl.seen.emplace(*path, type);
         impl.account(described);

@@ -97,4 +97,14 @@ void check_symlink_target(const std::string& archive, const std::string& path,
     }
 }
 
+std::string normalize_hardlink_target(const std::string& archive, const std::string& path,
+                                      const std::string& target) {
+    bool escapes = target.empty() || target.front() == '/';
+    for (const auto& part : split_components(target)) escapes = escapes || part == "..";
+    if (escapes) refuse(archive, path, "hard link to " + quoted(target) + " points outside the archive");
+    auto normalized = normalize_entry_path(archive, target);
+    if (!normalized) refuse(archive, path, "hard link to the archive's root");
+    return *normalized;
+}
+
 } // namespace ckimg

@@ -17,4 +17,9 @@ std::optional<std::string> normalize_entry_path(const std::string& archive,
 void check_symlink_target(const std::string& archive, const std::string& path,
                           const std::string& target);
 
+// Normalises the target of a hard link at `path`; throws InputError when it names a path outside
+// the tree.
+std::string normalize_hardlink_target(const std::string& archive, const std::string& path,
+                                      const std::string& target);
+
 } // namespace ckimg
