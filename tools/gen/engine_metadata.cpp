@@ -3,8 +3,6 @@
 #include "go_json.hpp"
 #include "oci_spec.hpp"
 
-#include <cstdio>
-
 namespace ckimg::gen {
 
 namespace {

@@ -33,6 +33,10 @@ std::string uuid_v4(Xoshiro256& rng) {
            hex.substr(16, 4) + "-" + hex.substr(20);
 }
 
+Timestamp from_unix_nanos(std::int64_t nanos) {
+    return Timestamp{nanos / 1'000'000'000, static_cast<std::uint32_t>(nanos % 1'000'000'000)};
+}
+
 Timestamp before(const Timestamp& t, std::int64_t seconds, Xoshiro256& rng) {
     return Timestamp{t.seconds - seconds, rng.below(1'000'000'000)};
 }
@@ -144,9 +148,7 @@ Scenario make_scenario(const Options& o) {
     s.checkpointed = Timestamp{kCheckpointEpoch, rng.below(1'000'000'000)};
     s.created = before(s.checkpointed, 3600 + rng.below(3600), rng);
     s.pod_created = before(s.created, 2 + rng.below(3), rng);
-    s.started = Timestamp{s.created.seconds, 0};
-    s.started.nanos = (s.created.nanos + 250'000'000u) % 1'000'000'000u;
-    s.started.seconds += s.created.nanos >= 750'000'000u ? 1 : 0;
+    s.started = from_unix_nanos(s.created.unix_nanos() + 250'000'000); // runc start takes a while
     s.comm = process_name(s.image.repository);
     s.exe = "/usr/local/bin/" + s.comm;
     s.host_pid = 2000 + rng.below(60000);
@@ -154,8 +156,11 @@ Scenario make_scenario(const Options& o) {
     const std::string subnet = o.engine == Engine::Podman ? "10.88.0." : "10.85.0.";
     s.pod_ip = subnet + std::to_string(2 + rng.below(250));
     s.gateway = subnet + "1";
-    s.mac = "0a:58:" + hex_string(rng, 2) + ":" + hex_string(rng, 2) + ":" + hex_string(rng, 2) +
-            ":" + hex_string(rng, 2);
+    s.mac = "0a:58"; // one draw per statement: operand order of + is unspecified in C++
+    for (int octet = 0; octet < 4; ++octet) {
+        s.mac += ':';
+        s.mac += hex_string(rng, 2);
+    }
     return s;
 }
 
