@@ -24,6 +24,13 @@ struct BuildOptions {
     // the layer is produced.
     std::optional<Reference> push;
     PushOptions push_options;
+    // --world-readable: layouts 0755/0644 and archives 0644 instead of 0700/0600 (checkpoints
+    // hold process memory, secrets included).
+    bool world_readable = false;
+    // --max-size: refuse archives whose files add up to more (0: no limit).
+    std::uint64_t max_size = 0;
+    // Set to true (from a signal handler) to stop the build; it cleans up and throws.
+    const std::atomic<bool>* cancel = nullptr;
 };
 
 struct BuildResult {

@@ -3,6 +3,7 @@
 
 #include <ckimg/stream.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -62,13 +63,18 @@ struct ArchiveEntry {
 // Reads a checkpoint archive (plain, gzip or zstd tar, detected by content) in one pass.
 class CheckpointArchive {
 public:
-    // `path` "-" is standard input.
-    explicit CheckpointArchive(std::string path);
+    // `path` "-" is standard input. When `cancel` becomes true (SIGINT, SIGTERM), the scan stops
+    // with an Error at the next block read, so that the caller can clean up.
+    explicit CheckpointArchive(std::string path, const std::atomic<bool>* cancel = nullptr);
     ~CheckpointArchive();
     CheckpointArchive(const CheckpointArchive&) = delete;
     CheckpointArchive& operator=(const CheckpointArchive&) = delete;
 
     const std::string& path() const { return path_; }
+
+    // Refuses an archive whose files add up to more than `bytes` (0: no limit, the default),
+    // on the header that goes over and before its data is read: the bound on decompression bombs.
+    void set_max_size(std::uint64_t bytes);
 
     // Visits every entry in archive order after validating it (no absolute paths, no "..", no
     // links out of the tree, no device nodes). After the last entry, checks that the archive is
@@ -83,9 +89,10 @@ private:
     struct Impl;
     std::string path_;
     std::unique_ptr<Impl> impl_;
+    const std::atomic<bool>* cancel_;
 };
 
-// Runs the same checks as a build, writing nothing.
-CheckpointInfo validate_checkpoint(const std::string& path);
+// Runs the same checks as a build, writing nothing. `max_size` as in set_max_size.
+CheckpointInfo validate_checkpoint(const std::string& path, std::uint64_t max_size = 0);
 
 } // namespace ckimg

@@ -7,6 +7,7 @@
 #include <ckimg/compression.hpp>
 #include <ckimg/image.hpp>
 #include <ckimg/sink.hpp>
+#include <ckimg/source.hpp>
 
 #include <memory>
 #include <optional>
@@ -28,6 +29,13 @@ public:
         virtual Layer finish() = 0;
     };
     virtual std::unique_ptr<Stream> begin_layer() = 0;
+    // The archive's own bytes as a layer of all its entries, when the factory stores layers as
+    // they are and the archive already is one (no copy: see oci/passthrough_layer.hpp). nullopt,
+    // before anything is read, when it cannot; the format then streams the entries as usual.
+    virtual std::optional<Layer> adopt_archive(CheckpointArchive& archive) {
+        (void)archive;
+        return std::nullopt;
+    }
 };
 
 struct FormatOptions {
@@ -35,6 +43,9 @@ struct FormatOptions {
     Annotations labels;            // --label, into the config
     std::optional<Platform> platform;
     std::optional<std::string> created; // RFC 3339
+    // The base image's root descriptor (ckimg build --base-image), for formats that link a
+    // checkpoint to its image with `subject`.
+    std::optional<Descriptor> base_image;
 };
 
 class Format {
@@ -47,6 +58,16 @@ public:
                             const FormatOptions& options) const = 0;
     // Does this manifest (with its index's annotations) look like an image of this format?
     virtual bool detect(const nlohmann::json& manifest) const = 0;
+
+    // Streams the checkpoint archive back out of an image of this format: an uncompressed tar
+    // with the original entries, in the original order, with the original contents. Blobs are
+    // verified as they are read; a hostile layer (names out of the tree, links out of it,
+    // device nodes) throws InputError. The caller finishes `archive`.
+    virtual void read(ImageSource& source, const ResolvedImage& image, ByteSink& archive) const = 0;
+    // The checkpoint facts the image states in its manifest, annotations and config, never
+    // reading memory pages (ckimg inspect). Facts the format does not record stay empty (zero
+    // for sizes); config_dump and spec_dump stay null: they live in layers.
+    virtual CheckpointInfo describe(ImageSource& source, const ResolvedImage& image) const = 0;
 };
 
 // The registered formats, by name.

@@ -25,6 +25,9 @@ struct ImagePlan {
     std::optional<std::string> artifact_type;
     std::optional<Descriptor> subject;
     Platform platform;
+    // One-line notes for the user (the CLI prints each as "ckimg: warning: ..."), e.g. that the
+    // format's runtime will not restore a checkpoint from this engine.
+    std::vector<std::string> warnings;
 };
 
 // Serialised JSON documents are written in one canonical form (sorted keys, no whitespace)

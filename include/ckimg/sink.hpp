@@ -16,6 +16,10 @@ class BlobWriter : public ByteSink {
 public:
     // Stores the finished blob under `digest`, which the caller computed over the bytes written.
     virtual void commit(const Digest& digest) = 0;
+    // Instead of write(): the blob is the first `size` bytes of the open file `fd` (named
+    // `path`). A destination that can share the file's storage (reflink, hard link) does so
+    // rather than copy it; the default streams the bytes through write().
+    virtual void write_file(int fd, const std::string& path, std::uint64_t size);
 };
 
 class ImageSink {

@@ -1,6 +1,7 @@
 #include <ckimg/checkpoint.hpp>
 #include <ckimg/error.hpp>
 
+#include "archive/archive_input.hpp"
 #include "archive/checkpoint_metadata.hpp"
 #include "archive/entry_path.hpp"
 #include "core/json_limits.hpp"
@@ -17,9 +18,12 @@ namespace ckimg {
 
 namespace {
 
-constexpr std::size_t kReadBlock = 1 << 20;
 constexpr std::size_t kMaxDumpSize = 16 << 20;
 constexpr std::size_t kCoreHeadSize = 64;
+// What the scan keeps per entry (its name) is bounded, so that a small compressed archive of
+// millions of headers cannot exhaust memory: far more than any checkpoint holds.
+constexpr std::size_t kMaxEntries = 200000;
+constexpr std::uint64_t kMaxNameBytes = 32 << 20;
 
 bool starts_with(const std::string& text, const std::string& prefix) {
     return text.compare(0, prefix.size(), prefix) == 0;
@@ -36,19 +40,37 @@ bool is_pages_image(const std::string& path) {
     return starts_with(name, "pages-") || starts_with(name, "amdgpu-pages-");
 }
 
+void throw_if_cancelled(const std::atomic<bool>* cancel) {
+    if (cancel != nullptr && cancel->load()) throw Error("interrupted");
+}
+
+// Why libarchive failed, for "<archive>: truncated or corrupt archive (<why>)". Its truncation
+// messages depend on whether data was read or skipped ("Truncated tar archive", "Truncated
+// input file (needed 4608 bytes, only 2198 available)"), so that validate, build and a pipe
+// would tell one cut three ways: they all say where it is instead.
+std::string read_problem(archive* reader, const std::string& last_entry) {
+    const char* why = archive_error_string(reader);
+    std::string reason = why != nullptr ? why : "read error";
+    if (reason.rfind("Truncated", 0) != 0) return reason;
+    if (last_entry.empty()) return "it ends early, in the first header";
+    return "it ends early, in or after entry \"" + last_entry + "\"";
+}
+
 // Streams one entry's data out of libarchive, keeping a copy of the first `keep` bytes.
 class EntryData : public ByteSource {
 public:
-    EntryData(archive* reader, const std::string& where, std::string* keep, std::size_t limit)
-        : reader_(reader), where_(where), keep_(keep), limit_(limit) {}
+    EntryData(archive* reader, const std::string& where, std::string* keep, std::size_t limit,
+              const std::atomic<bool>* cancel, std::string entry = "")
+        : reader_(reader), where_(where), keep_(keep), limit_(limit), cancel_(cancel),
+          entry_(std::move(entry)) {}
 
     std::size_t read(std::uint8_t* buffer, std::size_t capacity) override {
+        throw_if_cancelled(cancel_);
         la_ssize_t got = archive_read_data(reader_, buffer, capacity);
-        if (got < 0) {
-            const char* why = archive_error_string(reader_);
+        throw_if_cancelled(cancel_);
+        if (got < 0)
             throw InputError(where_ + ": truncated or corrupt archive (" +
-                             std::string(why ? why : "read error") + ")");
-        }
+                             read_problem(reader_, entry_) + ")");
         if (keep_ != nullptr && keep_->size() < limit_) {
             auto take = std::min(limit_ - keep_->size(), static_cast<std::size_t>(got));
             keep_->append(reinterpret_cast<const char*>(buffer), take);
@@ -67,6 +89,8 @@ private:
     std::string where_;
     std::string* keep_;
     std::size_t limit_;
+    const std::atomic<bool>* cancel_;
+    std::string entry_;
 };
 
 [[noreturn]] void throw_open_error(archive* reader, const std::string& where) {
@@ -80,6 +104,10 @@ private:
 
 struct CheckpointArchive::Impl {
     archive* reader = nullptr;
+    std::unique_ptr<ArchiveInput> input; // outlives `reader`: freed after it
+    std::uint64_t max_size = 0;
+    std::uint64_t name_bytes = 0;
+    std::string last_entry; // the last entry whose header was read (truncation messages)
     CheckpointInfo info;
     bool scanned = false;
     std::unordered_map<std::string, EntryType> seen;
@@ -89,6 +117,8 @@ struct CheckpointArchive::Impl {
     bool has_checkpoint_dir = false;
 
     void account(const ArchiveEntry& entry);
+    void check_limits(const std::string& where, const ArchiveEntry& entry);
+    void check_end(const std::string& where);
     std::string* capture_for(const std::string& where, const ArchiveEntry& entry,
                              std::size_t& limit);
     void finish(const std::string& where);
@@ -100,34 +130,45 @@ struct CheckpointArchive::Impl {
 
 std::string engine_display_name(Engine engine) {
     switch (engine) {
-    case Engine::crio: return "CRI-O";
-    case Engine::containerd: return "containerd";
-    case Engine::podman: return "Podman";
+    case Engine::crio:
+        return "CRI-O";
+    case Engine::containerd:
+        return "containerd";
+    case Engine::podman:
+        return "Podman";
     }
     return "containerd";
 }
 
-CheckpointArchive::CheckpointArchive(std::string path)
-    : path_(std::move(path)), impl_(std::make_unique<Impl>()) {
+CheckpointArchive::CheckpointArchive(std::string path, const std::atomic<bool>* cancel)
+    : path_(std::move(path)), impl_(std::make_unique<Impl>()), cancel_(cancel) {
     auto* reader = archive_read_new();
     if (reader == nullptr) throw Error("cannot allocate an archive reader");
     impl_->reader = reader;
-    archive_read_support_filter_gzip(reader);
-    archive_read_support_filter_zstd(reader);
+    // gzip and zstd are decompressed by ArchiveInput (which checks what libarchive does not).
     archive_read_support_filter_none(reader);
     archive_read_support_format_tar(reader);
     if (path_ == "-") {
-        if (archive_read_open_fd(reader, 0, kReadBlock) != ARCHIVE_OK)
+        impl_->input = std::make_unique<ArchiveInput>(path_);
+        if (impl_->input->open(reader) != ARCHIVE_OK) {
+            impl_->input->rethrow_read_error("standard input");
             throw_open_error(reader, "standard input");
+        }
         return;
     }
     struct stat status {};
     if (::stat(path_.c_str(), &status) != 0) throw IoError(errno_message(path_));
     if (S_ISDIR(status.st_mode))
         throw InputError(path_ + ": is a directory, not a checkpoint archive");
-    if (archive_read_open_filename(reader, path_.c_str(), kReadBlock) != ARCHIVE_OK) {
+    impl_->input = std::make_unique<ArchiveInput>(path_);
+    if (impl_->input->open(reader) != ARCHIVE_OK) {
+        impl_->input->rethrow_read_error(path_);
         throw_open_error(reader, path_);
     }
+}
+
+void CheckpointArchive::set_max_size(std::uint64_t bytes) {
+    impl_->max_size = bytes;
 }
 
 CheckpointArchive::~CheckpointArchive() = default;
@@ -142,13 +183,19 @@ namespace {
 EntryType entry_type_of(const std::string& where, const std::string& path, archive_entry* entry) {
     if (archive_entry_hardlink(entry) != nullptr) return EntryType::hardlink;
     switch (archive_entry_filetype(entry)) {
-    case AE_IFREG: return EntryType::file;
-    case AE_IFDIR: return EntryType::directory;
-    case AE_IFLNK: return EntryType::symlink;
+    case AE_IFREG:
+        return EntryType::file;
+    case AE_IFDIR:
+        return EntryType::directory;
+    case AE_IFLNK:
+        return EntryType::symlink;
     case AE_IFCHR:
-    case AE_IFBLK: throw InputError(where + ": entry \"" + path + "\": device node refused");
-    case AE_IFIFO: throw InputError(where + ": entry \"" + path + "\": FIFO refused");
-    default: throw InputError(where + ": entry \"" + path + "\": unsupported entry type");
+    case AE_IFBLK:
+        throw InputError(where + ": entry \"" + path + "\": device node refused");
+    case AE_IFIFO:
+        throw InputError(where + ": entry \"" + path + "\": FIFO refused");
+    default:
+        throw InputError(where + ": entry \"" + path + "\": unsupported entry type");
     }
 }
 
@@ -198,10 +245,13 @@ void CheckpointArchive::scan(const std::function<void(ArchiveEntry&)>& visit) {
     for (;;) {
         archive_entry* entry = nullptr;
         int status = archive_read_next_header(impl.reader, &entry);
-        if (status == ARCHIVE_EOF) break;
+        throw_if_cancelled(cancel_);
+        if (status == ARCHIVE_EOF) {
+            impl.check_end(where);
+            break;
+        }
         if (status != ARCHIVE_OK && status != ARCHIVE_WARN) {
-            const char* why = archive_error_string(impl.reader);
-            std::string reason = why ? why : "unreadable header";
+            auto reason = read_problem(impl.reader, impl.last_entry);
             if (impl.seen.empty() && reason.find("Unrecognized") != std::string::npos)
                 throw InputError(where + ": not a tar archive (plain, gzip or zstd)");
             throw InputError(where + ": truncated or corrupt archive (" + reason + ")");
@@ -209,8 +259,12 @@ void CheckpointArchive::scan(const std::function<void(ArchiveEntry&)>& visit) {
         const char* raw_name = archive_entry_pathname(entry);
         auto path = normalize_entry_path(where, raw_name ? raw_name : "");
         if (!path) continue; // the "./" root entry itself
+        impl.last_entry = *path;
         auto type = entry_type_of(where, *path, entry);
         check_against_earlier(where, *path, impl.seen);
+        if (archive_entry_sparse_count(entry) > 0)
+            throw InputError(where + ": entry \"" + *path +
+                             "\": sparse file refused (checkpoints hold none)");
         auto described = describe_entry(entry, *path, type);
         if (type == EntryType::symlink) check_symlink_target(where, *path, described.link_target);
         if (type == EntryType::hardlink) {
@@ -223,10 +277,11 @@ void CheckpointArchive::scan(const std::function<void(ArchiveEntry&)>& visit) {
         }
         impl.seen.emplace(*path, type);
         impl.account(described);
+        impl.check_limits(where, described);
         std::size_t limit = 0;
-        std::string* keep = type == EntryType::file ? impl.capture_for(where, described, limit)
-                                                    : nullptr;
-        EntryData data(impl.reader, where, keep, limit);
+        std::string* keep =
+            type == EntryType::file ? impl.capture_for(where, described, limit) : nullptr;
+        EntryData data(impl.reader, where, keep, limit, cancel_, *path);
         if (type == EntryType::file) described.data = &data;
         visit(described);
         if (type == EntryType::file && keep != nullptr) data.drain();
@@ -239,10 +294,35 @@ void CheckpointArchive::Impl::account(const ArchiveEntry& entry) {
     if (entry.path == "checkpoint" || starts_with(entry.path, "checkpoint/"))
         has_checkpoint_dir = true;
     if (entry.type != EntryType::file) return;
-    info.total_size += entry.size;
+    // Saturating: declared sizes come from the archive.
+    info.total_size += std::min(entry.size, UINT64_MAX - info.total_size);
     if (starts_with(entry.path, "checkpoint/")) info.criu_size += entry.size;
     if (is_pages_image(entry.path)) info.pages_size += entry.size;
     if (entry.path == "rootfs-diff.tar") info.rootfs_diff_size += entry.size;
+}
+
+// Refuses, on its header and before its data is read, the entry that takes the archive past the
+// limits: --max-size (decompression bombs declare their size up front), the entry count and the
+// bytes of names kept for the duplicate and parent checks.
+void CheckpointArchive::Impl::check_limits(const std::string& where, const ArchiveEntry& entry) {
+    name_bytes += entry.path.size();
+    if (seen.size() > kMaxEntries || name_bytes > kMaxNameBytes)
+        throw InputError(where + ": more than " + std::to_string(kMaxEntries) +
+                         " entries or 32 MiB of names (not a checkpoint archive)");
+    if (max_size != 0 && info.total_size > max_size)
+        throw InputError(where + ": entry \"" + entry.path + "\" takes the files past the " +
+                         std::to_string(max_size) + "-byte limit (--max-size)");
+}
+
+// libarchive takes an archive that stops at an entry boundary for a complete one ("some writers
+// omit the block of nulls"), so an archive cut between two files would pass for a checkpoint
+// without its last files. Every writer of checkpoints ends the archive with the end-of-archive
+// marker: libarchive consumed it when the position moved past the last header's start.
+void CheckpointArchive::Impl::check_end(const std::string& where) {
+    if (archive_filter_bytes(reader, 0) <= archive_read_header_position(reader))
+        throw InputError(
+            where + ": truncated or corrupt archive (it ends without an end-of-archive marker)");
+    input->finish(where);
 }
 
 // Keeps config.dump and spec.dump whole (bounded) and the head of the first CRIU core image.

@@ -2,6 +2,8 @@
 
 #include <ckimg/error.hpp>
 
+#include "core/json_limits.hpp"
+
 #include <cstdint>
 
 namespace ckimg {
@@ -33,8 +35,12 @@ const json& annotations_of(const json& spec) {
 std::string crio_metadata_name(const json& annotations) {
     auto metadata = text_field(annotations, "io.kubernetes.cri-o.Metadata");
     if (metadata.empty()) return "";
-    auto parsed = json::parse(metadata, nullptr, false);
-    return text_field(parsed, "name");
+    // Nested JSON from the archive: bounded like the dumps (an 8 MiB "[[[..." took minutes).
+    try {
+        return text_field(parse_untrusted_json(metadata, "annotation"), "name");
+    } catch (const InputError&) {
+        return "";
+    }
 }
 
 Engine detect_engine(const json& annotations) {
@@ -61,7 +67,8 @@ void read_kubernetes_names(CheckpointInfo& info, const json& a) {
         info.pod_uid = text_field(a, "io.kubernetes.cri.sandbox-uid");
         info.rootfs_image_name = text_field(a, "io.kubernetes.cri.image-name");
         break;
-    case Engine::podman: break;
+    case Engine::podman:
+        break;
     }
 }
 
@@ -87,7 +94,8 @@ std::string architecture_from_seccomp(const json& spec) {
 std::uint32_t read_u32le(std::string_view bytes, std::size_t offset) {
     std::uint32_t value = 0;
     for (int i = 3; i >= 0; --i)
-        value = (value << 8) | static_cast<unsigned char>(bytes[offset + static_cast<std::size_t>(i)]);
+        value =
+            (value << 8) | static_cast<unsigned char>(bytes[offset + static_cast<std::size_t>(i)]);
     return value;
 }
 
@@ -106,15 +114,24 @@ std::string architecture_from_core_image(std::string_view head) {
     // CoreEntry field 1 is `required march mtype` (varint): tag byte 0x08.
     if (static_cast<unsigned char>(head[offset]) != 0x08) return "";
     switch (static_cast<unsigned char>(head[offset + 1])) {
-    case 1: return "amd64";
-    case 2: return "arm";
-    case 3: return "arm64";
-    case 4: return "ppc64le";
-    case 5: return "s390x";
-    case 6: return "mips64le";
-    case 7: return "loong64";
-    case 8: return "riscv64";
-    default: return "";
+    case 1:
+        return "amd64";
+    case 2:
+        return "arm";
+    case 3:
+        return "arm64";
+    case 4:
+        return "ppc64le";
+    case 5:
+        return "s390x";
+    case 6:
+        return "mips64le";
+    case 7:
+        return "loong64";
+    case 8:
+        return "riscv64";
+    default:
+        return "";
     }
 }
 
@@ -124,6 +141,7 @@ void read_checkpoint_metadata(const std::string& archive, CheckpointInfo& info) 
     auto dump_name = text_field(config, "name");
     if (dump_name.empty())
         throw InputError(archive + ": config.dump has no \"name\" (not a container checkpoint?)");
+    if (!info.spec_dump.is_object()) throw InputError(archive + ": spec.dump is not a JSON object");
     const json& annotations = annotations_of(info.spec_dump);
     info.engine = detect_engine(annotations);
     read_kubernetes_names(info, annotations);

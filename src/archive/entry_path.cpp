@@ -23,20 +23,33 @@ std::vector<std::string> split_components(const std::string& path) {
     return parts;
 }
 
+// Well-formed UTF-8 (Unicode 3.9, table 3-7): no overlong forms ("\xc0\xae" is a '.' that
+// lenient decoders accept), no surrogates, nothing above U+10FFFF.
 bool valid_utf8(const std::string& text) {
     std::size_t i = 0;
     while (i < text.size()) {
         auto lead = static_cast<unsigned char>(text[i]);
         std::size_t extra = 0;
-        if (lead >= 0x80) {
-            if ((lead >> 5) == 0x6) extra = 1;
-            else if ((lead >> 4) == 0xe) extra = 2;
-            else if ((lead >> 3) == 0x1e) extra = 3;
-            else return false;
+        unsigned char low = 0x80, high = 0xbf; // range of the first continuation byte
+        if (lead < 0x80)
+            extra = 0;
+        else if (lead >= 0xc2 && lead <= 0xdf)
+            extra = 1;
+        else if (lead >= 0xe0 && lead <= 0xef)
+            extra = 2;
+        else if (lead >= 0xf0 && lead <= 0xf4)
+            extra = 3;
+        else
+            return false;
+        if (lead == 0xe0) low = 0xa0;
+        if (lead == 0xed) high = 0x9f;
+        if (lead == 0xf0) low = 0x90;
+        if (lead == 0xf4) high = 0x8f;
+        if (text.size() - i <= extra) return false;
+        for (std::size_t k = 1; k <= extra; ++k) {
+            auto c = static_cast<unsigned char>(text[i + k]);
+            if (c < (k == 1 ? low : 0x80) || c > (k == 1 ? high : 0xbf)) return false;
         }
-        if (i + extra >= text.size() && extra != 0) return false;
-        for (std::size_t k = 1; k <= extra; ++k)
-            if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) return false;
         i += extra + 1;
     }
     return true;
@@ -68,7 +81,8 @@ std::string quoted(const std::string& name) {
 std::optional<std::string> normalize_entry_path(const std::string& archive,
                                                 const std::string& name) {
     if (name.empty()) refuse(archive, name, "empty name");
-    if (name.front() == '/') refuse(archive, name, "absolute path (refusing to write outside the image)");
+    if (name.front() == '/')
+        refuse(archive, name, "absolute path (refusing to write outside the image)");
     if (!valid_utf8(name)) refuse(archive, name, "name is not valid UTF-8");
     if (name.size() >= 4096) refuse(archive, name, "name longer than PATH_MAX");
     std::string result;
@@ -93,15 +107,18 @@ void check_symlink_target(const std::string& archive, const std::string& path,
         if (part.empty() || part == ".") continue;
         depth += part == ".." ? -1 : 1;
         if (depth < 0)
-            refuse(archive, path, "symbolic link " + quoted(target) + " points outside the archive");
+            refuse(archive, path,
+                   "symbolic link " + quoted(target) + " points outside the archive");
     }
 }
 
 std::string normalize_hardlink_target(const std::string& archive, const std::string& path,
                                       const std::string& target) {
     bool escapes = target.empty() || target.front() == '/';
-    for (const auto& part : split_components(target)) escapes = escapes || part == "..";
-    if (escapes) refuse(archive, path, "hard link to " + quoted(target) + " points outside the archive");
+    for (const auto& part : split_components(target))
+        escapes = escapes || part == "..";
+    if (escapes)
+        refuse(archive, path, "hard link to " + quoted(target) + " points outside the archive");
     auto normalized = normalize_entry_path(archive, target);
     if (!normalized) refuse(archive, path, "hard link to the archive's root");
     return *normalized;

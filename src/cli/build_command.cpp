@@ -23,11 +23,14 @@ struct BuildFlags {
     std::vector<std::string> labels;
     std::string platform;
     std::string created;
+    std::string base_image;
     bool json = false;
     bool quiet = false;
     std::string push;
     std::vector<std::string> push_tags;
     RegistryFlags registry;
+    bool world_readable = false;
+    std::string max_size;
 };
 
 Annotations parse_pairs(const std::vector<std::string>& pairs, const char* flag) {
@@ -51,7 +54,8 @@ bool is_rfc3339(const std::string& text) {
 std::optional<std::string> creation_time(const std::string& flag) {
     if (!flag.empty()) {
         if (!is_rfc3339(flag))
-            throw UsageError("--created \"" + flag + "\": expected RFC 3339, e.g. 2026-11-22T08:00:01Z");
+            throw UsageError("--created \"" + flag +
+                             "\": expected RFC 3339, e.g. 2026-11-22T08:00:01Z");
         return flag;
     }
     const char* epoch = std::getenv("SOURCE_DATE_EPOCH");
@@ -59,7 +63,8 @@ std::optional<std::string> creation_time(const std::string& flag) {
     char* end = nullptr;
     long long seconds = std::strtoll(epoch, &end, 10);
     if (*end != '\0' || seconds < 0)
-        throw UsageError(std::string("SOURCE_DATE_EPOCH \"") + epoch + "\" is not a number of seconds");
+        throw UsageError(std::string("SOURCE_DATE_EPOCH \"") + epoch +
+                         "\" is not a number of seconds");
     std::time_t time = static_cast<std::time_t>(seconds);
     std::tm utc{};
     gmtime_r(&time, &utc);
@@ -80,6 +85,11 @@ BuildOptions to_options(const BuildFlags& flags) {
     options.format_options.labels = parse_pairs(flags.labels, "--label");
     if (!flags.platform.empty()) options.format_options.platform = Platform::parse(flags.platform);
     options.format_options.created = creation_time(flags.created);
+    options.world_readable = flags.world_readable;
+    if (!flags.max_size.empty()) options.max_size = parse_size(flags.max_size, "--max-size");
+    if (!flags.base_image.empty())
+        options.format_options.base_image =
+            base_image_descriptor(flags.base_image, to_registry_options(flags.registry));
     if (!flags.push.empty()) {
         options.push = Reference::parse(flags.push);
         options.push_options.registry = to_registry_options(flags.registry);
@@ -88,8 +98,11 @@ BuildOptions to_options(const BuildFlags& flags) {
     return options;
 }
 
-int run_build(const BuildFlags& flags) {
-    auto result = build_image(to_options(flags));
+int run_build(const BuildFlags& flags, const std::atomic<bool>* cancel) {
+    auto options = to_options(flags);
+    options.cancel = cancel;
+    auto result = build_image(options);
+    print_warnings(result.plan.warnings);
     if (flags.json) {
         print_json(to_json(result));
     } else if (!flags.quiet) {
@@ -97,8 +110,13 @@ int run_build(const BuildFlags& flags) {
         print_human("Built " + result.reference + " from the " +
                     engine_display_name(result.info.engine) + " checkpoint of container \"" +
                     result.info.container_name + "\"");
-        print_human("  digest " + result.root.digest.str() + " (index), layer " +
-                    human_size(static_cast<std::uint64_t>(layer.size)) + " " + layer.media_type);
+        if (result.plan.layers.size() == 1)
+            print_human("  digest " + result.root.digest.str() + " (index), layer " +
+                        human_size(static_cast<std::uint64_t>(layer.size)) + " " +
+                        layer.media_type);
+        else
+            print_human("  digest " + result.root.digest.str() + " (index), " +
+                        std::to_string(result.plan.layers.size()) + " layers");
         if (result.push) report_push(*result.push, false, false);
     }
     return 0;
@@ -126,13 +144,22 @@ void add_build_command(CLI::App& app, Invocation& invocation) {
     cmd->add_option("--label", flags->labels, "Add a config label KEY=VALUE");
     cmd->add_option("--platform", flags->platform, "OS/ARCH[/VARIANT] of the image");
     cmd->add_option("--created", flags->created, "Creation time (RFC 3339)");
+    cmd->add_option("--base-image", flags->base_image,
+                    "The checkpointed container's image (oci:..., registry reference): "
+                    "the image links to it as subject (registry referrers API)");
+    cmd->add_flag("--world-readable", flags->world_readable,
+                  "Make the layout 0755/0644 (default 0700/0600: checkpoints hold secrets)");
+    cmd->add_option("--max-size", flags->max_size,
+                    "Refuse archives whose files add up to more than SIZE (e.g. 64G)");
     cmd->add_flag("--json", flags->json, "Print the result as one JSON object on stdout");
     cmd->add_flag("-q,--quiet", flags->quiet, "Print nothing on success");
     cmd->add_option("--push", flags->push,
                     "Also push to this registry reference, uploading while building");
     cmd->add_option("--push-tag", flags->push_tags, "Extra tag for --push (repeatable)");
     add_registry_flags(*cmd, flags->registry, true);
-    cmd->callback([flags, &invocation] { invocation.run = [flags] { return run_build(*flags); }; });
+    cmd->callback([flags, &invocation] {
+        invocation.run = [flags, cancel = invocation.cancel] { return run_build(*flags, cancel); };
+    });
 }
 
 } // namespace ckimg::cli

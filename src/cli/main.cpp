@@ -2,9 +2,27 @@
 
 #include <ckimg/error.hpp>
 
+#include <csignal>
 #include <iostream>
 
 namespace {
+
+// The one piece of process-wide state: a signal handler can reach nothing else. The first
+// SIGINT/SIGTERM asks the running command to stop and clean up; a second one kills at once.
+std::atomic<bool> interrupted{false};
+
+void on_signal(int) {
+    interrupted.store(true);
+}
+
+void install_signal_handlers() {
+    struct sigaction action {};
+    action.sa_handler = on_signal;
+    action.sa_flags = SA_RESETHAND;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+}
 
 int run_help(CLI::App& app, const std::string& topic) {
     if (topic.empty()) {
@@ -23,8 +41,9 @@ int run_help(CLI::App& app, const std::string& topic) {
 std::string one_line(std::string text) {
     for (auto& c : text)
         if (c == '\n' || c == '\r') c = ' ';
-    while (!text.empty() && text.back() == ' ') text.pop_back();
-    return text;
+    while (!text.empty() && text.back() == ' ')
+        text.pop_back();
+    return ckimg::cli::printable(text);
 }
 
 } // namespace
@@ -34,9 +53,14 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", std::string("ckimg ") + CKIMG_VERSION);
     app.require_subcommand(1);
     ckimg::cli::Invocation invocation;
+    invocation.cancel = &interrupted;
     ckimg::cli::add_build_command(app, invocation);
     ckimg::cli::add_validate_command(app, invocation);
     ckimg::cli::add_push_command(app, invocation);
+    ckimg::cli::add_pull_command(app, invocation);
+    ckimg::cli::add_inspect_command(app, invocation);
+    ckimg::cli::add_export_command(app, invocation);
+    ckimg::cli::add_convert_command(app, invocation);
     ckimg::cli::add_login_commands(app, invocation);
     ckimg::cli::add_formats_command(app, invocation);
     std::string help_topic;
@@ -56,6 +80,7 @@ int main(int argc, char** argv) {
         std::cerr << "ckimg: " << one_line(e.what()) << " (see 'ckimg --help')\n";
         return 2;
     }
+    install_signal_handlers();
     try {
         return invocation.run ? invocation.run() : 2;
     } catch (const ckimg::UsageError& e) {
@@ -63,6 +88,6 @@ int main(int argc, char** argv) {
         return 2;
     } catch (const std::exception& e) {
         std::cerr << "ckimg: " << one_line(e.what()) << '\n';
-        return 1;
+        return interrupted.load() ? 130 : 1;
     }
 }

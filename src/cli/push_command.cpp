@@ -32,7 +32,15 @@ public:
         if (::mkdtemp(pattern.data()) == nullptr)
             throw IoError(errno_message("cannot create a temporary directory"));
         dir_ = pattern;
-        unpack_oci_archive(file, dir_);
+        try {
+            unpack_oci_archive(file, dir_);
+        } catch (...) {
+            // The destructor does not run when the constructor throws: no half-unpacked copy of
+            // the image (process memory) may stay behind in the temporary directory.
+            std::error_code ignored;
+            fs::remove_all(dir_, ignored);
+            throw;
+        }
     }
     ~UnpackedArchive() {
         std::error_code ignored;
@@ -47,10 +55,14 @@ private:
 };
 
 nlohmann::json push_json(const PushResult& result) {
-    return {{"reference", result.reference}, {"digest", result.root.digest.str()},
-            {"mediaType", result.root.media_type}, {"size", result.root.size},
-            {"pushed", result.pushed},       {"skipped", result.skipped},
-            {"mounted", result.mounted},     {"bytes", result.bytes}};
+    return {{"reference", result.reference},
+            {"digest", result.root.digest.str()},
+            {"mediaType", result.root.media_type},
+            {"size", result.root.size},
+            {"pushed", result.pushed},
+            {"skipped", result.skipped},
+            {"mounted", result.mounted},
+            {"bytes", result.bytes}};
 }
 
 int run_push(const PushFlags& flags) {
@@ -79,17 +91,17 @@ void report_push(const PushResult& result, bool json, bool quiet) {
         print_json(push_json(result));
     } else if (!quiet) {
         print_human("Pushed " + result.reference + " (" + result.root.digest.str() + "): " +
-                    std::to_string(result.pushed) + " uploaded, " +
-                    std::to_string(result.skipped) + " already present, " +
-                    std::to_string(result.mounted) + " mounted, " + human_size(result.bytes) +
-                    " sent");
+                    std::to_string(result.pushed) + " uploaded, " + std::to_string(result.skipped) +
+                    " already present, " + std::to_string(result.mounted) + " mounted, " +
+                    human_size(result.bytes) + " sent");
     }
 }
 
 void add_push_command(CLI::App& app, Invocation& invocation) {
     auto flags = std::make_shared<PushFlags>();
     auto* cmd = app.add_subcommand("push", "Push an image from a layout to a registry");
-    cmd->footer("Examples:\n  ckimg push oci:./counter-ckpt:latest registry.example.com/team/counter-ckpt:v1\n"
+    cmd->footer("Examples:\n  ckimg push oci:./counter-ckpt:latest "
+                "registry.example.com/team/counter-ckpt:v1\n"
                 "  ckimg push oci:./ckpt localhost:5000/ckpt:v1 --insecure --json");
     cmd->add_option("source", flags->source, "oci:DIR[:TAG] or oci-archive:FILE[:TAG]")->required();
     cmd->add_option("reference", flags->target,

@@ -1,4 +1,5 @@
 #include "cli/command.hpp"
+#include "cli/registry_flags.hpp"
 
 #include <ckimg/checkpoint.hpp>
 
@@ -6,8 +7,9 @@ namespace ckimg::cli {
 
 namespace {
 
-int run_validate(const std::string& archive, bool json) {
-    auto info = validate_checkpoint(archive);
+int run_validate(const std::string& archive, bool json, const std::string& max_size) {
+    auto info =
+        validate_checkpoint(archive, max_size.empty() ? 0 : parse_size(max_size, "--max-size"));
     if (json) {
         auto out = to_json(info);
         out["valid"] = true;
@@ -35,11 +37,15 @@ void add_validate_command(CLI::App& app, Invocation& invocation) {
     auto json = std::make_shared<bool>(false);
     auto* cmd = app.add_subcommand(
         "validate", "Check a checkpoint archive as build would, and report what it holds");
-    cmd->add_option("archive", *archive, "Checkpoint archive ('-' for standard input)")
-        ->required();
+    cmd->add_option("archive", *archive, "Checkpoint archive ('-' for standard input)")->required();
     cmd->add_flag("--json", *json, "Print the report as one JSON object on stdout");
-    cmd->callback([archive, json, &invocation] {
-        invocation.run = [archive, json] { return run_validate(*archive, *json); };
+    auto max_size = std::make_shared<std::string>();
+    cmd->add_option("--max-size", *max_size,
+                    "Refuse archives whose files add up to more than SIZE (e.g. 64G)");
+    cmd->callback([archive, json, max_size, &invocation] {
+        invocation.run = [archive, json, max_size] {
+            return run_validate(*archive, *json, *max_size);
+        };
     });
 }
 

@@ -3,11 +3,9 @@
 #include <ckimg/media_types.hpp>
 
 #include "core/gzip_sink.hpp"
+#include "core/zstd_sink.hpp"
 
-#include <zlib.h>
 #include <zstd.h>
-
-#include <vector>
 
 namespace ckimg {
 
@@ -20,18 +18,24 @@ Compression parse_compression(const std::string& name) {
 
 std::string to_string(Compression compression) {
     switch (compression) {
-    case Compression::gzip: return "gzip";
-    case Compression::zstd: return "zstd";
-    case Compression::none: return "none";
+    case Compression::gzip:
+        return "gzip";
+    case Compression::zstd:
+        return "zstd";
+    case Compression::none:
+        return "none";
     }
     return "none";
 }
 
 std::string layer_media_type(Compression compression) {
     switch (compression) {
-    case Compression::gzip: return media_type::oci_layer_gzip;
-    case Compression::zstd: return media_type::oci_layer_zstd;
-    case Compression::none: return media_type::oci_layer_tar;
+    case Compression::gzip:
+        return media_type::oci_layer_gzip;
+    case Compression::zstd:
+        return media_type::oci_layer_zstd;
+    case Compression::none:
+        return media_type::oci_layer_tar;
     }
     return media_type::oci_layer_tar;
 }
@@ -47,8 +51,6 @@ std::optional<Compression> compression_of_media_type(const std::string& media_ty
 
 namespace {
 
-constexpr std::size_t kOutChunk = 1 << 20;
-
 class PassThroughSink : public ByteSink {
 public:
     explicit PassThroughSink(ByteSink& next) : next_(next) {}
@@ -59,54 +61,18 @@ private:
     ByteSink& next_;
 };
 
-class ZstdSink : public ByteSink {
-public:
-    ZstdSink(int level, ByteSink& next) : next_(next), ctx_(ZSTD_createCCtx()), out_(kOutChunk) {
-        if (ctx_ == nullptr) throw Error("cannot create a zstd compressor");
-        ZSTD_CCtx_setParameter(ctx_, ZSTD_c_compressionLevel, level);
-        ZSTD_CCtx_setParameter(ctx_, ZSTD_c_checksumFlag, 1);
-    }
-    ~ZstdSink() override { ZSTD_freeCCtx(ctx_); }
-    ZstdSink(const ZstdSink&) = delete;
-    ZstdSink& operator=(const ZstdSink&) = delete;
-
-    void write(const std::uint8_t* data, std::size_t size) override {
-        ZSTD_inBuffer in{data, size, 0};
-        while (in.pos < in.size) pump(in, ZSTD_e_continue);
-    }
-    void finish() override {
-        ZSTD_inBuffer in{nullptr, 0, 0};
-        while (pump(in, ZSTD_e_end) != 0) {
-        }
-        next_.finish();
-    }
-
-private:
-    std::size_t pump(ZSTD_inBuffer& in, ZSTD_EndDirective mode) {
-        ZSTD_outBuffer out{out_.data(), out_.size(), 0};
-        std::size_t remaining = ZSTD_compressStream2(ctx_, &out, &in, mode);
-        if (ZSTD_isError(remaining))
-            throw Error(std::string("zstd compression failed: ") + ZSTD_getErrorName(remaining));
-        if (out.pos != 0) next_.write(out_.data(), out.pos);
-        return remaining;
-    }
-
-    ByteSink& next_;
-    ZSTD_CCtx* ctx_;
-    std::vector<std::uint8_t> out_;
-};
-
 } // namespace
 
 std::unique_ptr<ByteSink> make_compressor(Compression compression, std::optional<int> level,
                                           ByteSink& next) {
     switch (compression) {
-    case Compression::none: return std::make_unique<PassThroughSink>(next);
+    case Compression::none:
+        return std::make_unique<PassThroughSink>(next);
     case Compression::zstd: {
         int chosen = level.value_or(3);
         if (chosen < 1 || chosen > ZSTD_maxCLevel())
             throw UsageError("zstd level must be 1 to " + std::to_string(ZSTD_maxCLevel()));
-        return std::make_unique<ZstdSink>(chosen, next);
+        return make_zstd_sink(chosen, next);
     }
     case Compression::gzip: {
         int chosen = level.value_or(1);

@@ -43,7 +43,8 @@ std::string Platform::str() const {
 
 nlohmann::json to_json(const Annotations& annotations) {
     auto json = nlohmann::json::object();
-    for (const auto& [key, value] : annotations) json[key] = value;
+    for (const auto& [key, value] : annotations)
+        json[key] = value;
     return json;
 }
 
@@ -94,9 +95,16 @@ Descriptor descriptor_from_json(const nlohmann::json& json, const std::string& w
         descriptor.artifact_type = it->get<std::string>();
     if (auto it = json.find("platform"); it != json.end() && it->is_object()) {
         Platform platform;
-        platform.os = it->value("os", "");
-        platform.architecture = it->value("architecture", "");
-        platform.variant = it->value("variant", "");
+        auto text = [&](const char* key) {
+            auto field = it->find(key);
+            if (field == it->end()) return std::string();
+            if (!field->is_string())
+                throw InputError(where + ": platform \"" + key + "\" is not a string");
+            return field->get<std::string>();
+        };
+        platform.os = text("os");
+        platform.architecture = text("architecture");
+        platform.variant = text("variant");
         descriptor.platform = platform;
     }
     return descriptor;

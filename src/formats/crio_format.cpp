@@ -6,6 +6,7 @@
 #include <ckimg/media_types.hpp>
 
 #include "formats/checkpoint_annotations.hpp"
+#include "formats/layer_reader.hpp"
 
 namespace ckimg {
 
@@ -33,16 +34,32 @@ public:
         Annotations annotations = criu_annotations(info);
         annotations[kCrioCheckpointName] = info.container_name;
         annotations[kImageCreated] = created;
-        for (const auto& [key, value] : options.extra_annotations) annotations[key] = value;
+        for (const auto& [key, value] : options.extra_annotations)
+            annotations[key] = value;
         plan.manifest_annotations = annotations;
+        link_base_image(plan, info, options);
         plan.index_annotations = annotations;
         return plan;
     }
 
     bool detect(const nlohmann::json& manifest) const override {
-        auto annotations = manifest.find("annotations");
-        return annotations != manifest.end() && annotations->is_object() &&
-               annotations->contains(kCrioCheckpointName);
+        return image_with_annotation(manifest, kCrioCheckpointName);
+    }
+
+    void read(ImageSource& source, const ResolvedImage& image, ByteSink& archive) const override {
+        copy_single_layer(source, image, archive);
+    }
+
+    // config.dump and spec.dump live inside the one layer, next to the memory pages, so the
+    // facts come from the annotations alone: names, image, runtime, engine, architecture.
+    // Times and sizes are not recorded there and stay empty.
+    CheckpointInfo describe(ImageSource&, const ResolvedImage& image) const override {
+        auto annotations = image_annotations(image);
+        // The buildah recipe sets only the CRI-O key: a CRI-O checkpoint.
+        auto info = info_from_criu_annotations(annotations, Engine::crio);
+        if (info.container_name.empty())
+            info.container_name = annotation(annotations, kCrioCheckpointName);
+        return info;
     }
 };
 

@@ -3,11 +3,14 @@
 #include <ckimg/format.hpp>
 
 #include "formats/crio_format.hpp"
+#include "formats/oci_checkpoint_format.hpp"
+#include "formats/podman_format.hpp"
 
 namespace ckimg {
 
 const std::vector<const Format*>& all_formats() {
-    static const std::vector<const Format*> formats = {&crio_format()};
+    static const std::vector<const Format*> formats = {&crio_format(), &podman_format(),
+                                                       &oci_checkpoint_format()};
     return formats;
 }
 

@@ -18,6 +18,9 @@ public:
     void write(const std::uint8_t* data, std::size_t size) override;
     void finish() override;
     void commit(const Digest& digest) override;
+    // Reflink, else hard link (same filesystem, owned by us, no wider permissions than the
+    // blob's), else an in-kernel copy.
+    void write_file(int fd, const std::string& path, std::uint64_t size) override;
 
 private:
     std::filesystem::path blob_dir_;

@@ -54,7 +54,8 @@ BuildResult build_with_push(CheckpointArchive& archive, ImageSink* local,
     auto push_tag = options.push->tag.empty() ? tag : options.push->tag;
     auto result = build_into(archive, both, options, tag);
     if (push_tag != tag) registry.tag(result.root, push_tag);
-    for (const auto& extra : options.push_options.extra_tags) registry.tag(result.root, extra);
+    for (const auto& extra : options.push_options.extra_tags)
+        registry.tag(result.root, extra);
     result.push = registry.result();
     if (local == nullptr) result.reference = registry.describe(push_tag);
     return result;
@@ -62,7 +63,7 @@ BuildResult build_with_push(CheckpointArchive& archive, ImageSink* local,
 
 BuildResult build_into_layout(CheckpointArchive& archive, const fs::path& dir,
                               const BuildOptions& options, const std::string& tag) {
-    auto layout = OciLayout::open(dir, true);
+    auto layout = OciLayout::open(dir, true, options.world_readable);
     CreatedLayoutGuard guard(*layout);
     auto result = build_with_push(archive, layout.get(), options, tag);
     guard.release();
@@ -84,10 +85,10 @@ BuildResult build_into_default_layout(CheckpointArchive& archive, const BuildOpt
             fs::remove_all(path, ignored);
         }
     } cleanup{staging};
-    auto staged = OciLayout::open(staging, true);
+    auto staged = OciLayout::open(staging, true, options.world_readable);
     auto result = build_into(archive, *staged, options, tag);
     auto final_dir = fs::path(default_layout_name(result.info.container_name));
-    auto layout = OciLayout::open(final_dir, true);
+    auto layout = OciLayout::open(final_dir, true, options.world_readable);
     CreatedLayoutGuard guard(*layout);
     layout->adopt_blobs(*staged);
     layout->tag(result.root, tag);
@@ -118,17 +119,21 @@ BuildResult build_into(CheckpointArchive& archive, ImageSink& sink, const BuildO
 BuildResult build_image(const BuildOptions& options) {
     const Format& format = find_format(options.format); // fail on a bad name before reading
     (void)format;
-    CheckpointArchive archive(options.archive);
+    CheckpointArchive archive(options.archive, options.cancel);
+    archive.set_max_size(options.max_size);
     if (options.destination.empty() && options.push)
-        return build_with_push(archive, nullptr, options, options.tag.empty() ? "latest" : options.tag);
+        return build_with_push(archive, nullptr, options,
+                               options.tag.empty() ? "latest" : options.tag);
     if (options.destination.empty())
-        return build_into_default_layout(archive, options, options.tag.empty() ? "latest"
-                                                                               : options.tag);
+        return build_into_default_layout(archive, options,
+                                         options.tag.empty() ? "latest" : options.tag);
     auto target = parse_local_target(options.destination);
-    std::string tag = !options.tag.empty() ? options.tag : !target.tag.empty() ? target.tag : "latest";
+    std::string tag = !options.tag.empty()  ? options.tag
+                      : !target.tag.empty() ? target.tag
+                                            : "latest";
     if (target.kind == LocalTarget::Kind::layout)
         return build_into_layout(archive, target.path, options, tag);
-    OciArchiveSink sink(target.path);
+    OciArchiveSink sink(target.path, options.world_readable);
     return build_with_push(archive, &sink, options, tag);
 }
 
@@ -151,8 +156,10 @@ nlohmann::json to_json(const BuildResult& result) {
         {"checkpoint", to_json(result.info)},
     };
     if (result.push)
-        json["push"] = {{"reference", result.push->reference}, {"pushed", result.push->pushed},
-                        {"skipped", result.push->skipped}, {"mounted", result.push->mounted},
+        json["push"] = {{"reference", result.push->reference},
+                        {"pushed", result.push->pushed},
+                        {"skipped", result.push->skipped},
+                        {"mounted", result.push->mounted},
                         {"bytes", result.push->bytes}};
     return json;
 }

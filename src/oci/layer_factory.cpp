@@ -1,6 +1,7 @@
 #include "oci/layer_factory.hpp"
 
 #include "core/pipeline.hpp"
+#include "oci/passthrough_layer.hpp"
 
 namespace ckimg {
 
@@ -39,6 +40,11 @@ private:
 
 std::unique_ptr<LayerFactory::Stream> SinkLayerFactory::begin_layer() {
     return std::make_unique<PipelineStream>(sink_, compression_, level_);
+}
+
+std::optional<Layer> SinkLayerFactory::adopt_archive(CheckpointArchive& archive) {
+    if (compression_ != Compression::none) return std::nullopt;
+    return passthrough_layer(archive, sink_);
 }
 
 } // namespace ckimg

@@ -12,6 +12,7 @@ public:
     SinkLayerFactory(ImageSink& sink, Compression compression, std::optional<int> level)
         : sink_(sink), compression_(compression), level_(level) {}
     std::unique_ptr<Stream> begin_layer() override;
+    std::optional<Layer> adopt_archive(CheckpointArchive& archive) override;
 
 private:
     ImageSink& sink_;

@@ -35,7 +35,9 @@ std::string read_small_file(const fs::path& path, std::size_t limit) {
     return data;
 }
 
-bool is_empty_dir(const fs::path& dir) { return fs::is_empty(dir); }
+bool is_empty_dir(const fs::path& dir) {
+    return fs::is_empty(dir);
+}
 
 // Holds an exclusive lock on the layout directory so concurrent builds into one layout do not
 // lose each other's tags.
@@ -65,8 +67,7 @@ void initialise_layout(const fs::path& dir, bool world_readable) {
                                           {"mediaType", media_type::oci_index},
                                           {"manifests", nlohmann::json::array()}}),
                           world_readable);
-    write_file_atomically(dir / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})",
-                          world_readable);
+    write_file_atomically(dir / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})", world_readable);
 }
 
 } // namespace
@@ -96,7 +97,9 @@ std::unique_ptr<OciLayout> OciLayout::open(const fs::path& dir, bool create, boo
         throw InputError((dir / "oci-layout").string() +
                          ": unsupported imageLayoutVersion (expected 1.0.0)");
     fs::create_directories(dir / "blobs" / "sha256");
-    return std::unique_ptr<OciLayout>(new OciLayout(dir, world_readable, created));
+    auto layout = std::unique_ptr<OciLayout>(new OciLayout(dir, world_readable, created));
+    (void)layout->read_index(); // a broken index.json is refused before any blob is written
+    return layout;
 }
 
 std::unique_ptr<BlobWriter> OciLayout::create_blob() {
@@ -107,11 +110,13 @@ fs::path OciLayout::blob_path(const Digest& digest) const {
     return dir_ / "blobs" / digest.algorithm() / digest.hex();
 }
 
-bool OciLayout::has_blob(const Digest& digest) const { return fs::exists(blob_path(digest)); }
+bool OciLayout::has_blob(const Digest& digest) const {
+    return fs::exists(blob_path(digest));
+}
 
 Descriptor OciLayout::put_blob(const std::string& media_type, std::string_view bytes) {
     Descriptor descriptor{media_type, sha256_of(bytes), static_cast<std::int64_t>(bytes.size()),
-                          {}, std::nullopt, std::nullopt};
+                          {},         std::nullopt,     std::nullopt};
     if (!has_blob(descriptor.digest))
         write_file_atomically(blob_path(descriptor.digest), bytes, world_readable_);
     return descriptor;
@@ -139,7 +144,8 @@ std::vector<Descriptor> OciLayout::entries() const {
     std::vector<Descriptor> out;
     auto where = (dir_ / "index.json").string();
     auto index = read_index();
-    for (const auto& entry : index["manifests"]) out.push_back(descriptor_from_json(entry, where));
+    for (const auto& entry : index["manifests"])
+        out.push_back(descriptor_from_json(entry, where));
     return out;
 }
 

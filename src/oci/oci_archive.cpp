@@ -70,13 +70,15 @@ void pack_layout(const fs::path& dir, const fs::path& file, bool world_readable)
     auto parent = file.parent_path().empty() ? fs::path(".") : file.parent_path();
     std::string temp = (parent / ".ckimg-tmp-XXXXXX").string();
     int fd = ::mkstemp(temp.data());
-    if (fd < 0) throw IoError(errno_message("cannot create a temporary file in " + parent.string()));
+    if (fd < 0)
+        throw IoError(errno_message("cannot create a temporary file in " + parent.string()));
     if (world_readable) ::fchmod(fd, 0644);
     try {
         ArchivePtr writer(archive_write_new());
         archive_write_set_format_pax_restricted(writer.get());
         if (archive_write_open_fd(writer.get(), fd) != ARCHIVE_OK) fail(writer.get(), temp);
-        for (const auto& relative : layout_files(dir)) add_file(writer.get(), dir, relative);
+        for (const auto& relative : layout_files(dir))
+            add_file(writer.get(), dir, relative);
         if (archive_write_close(writer.get()) != ARCHIVE_OK) fail(writer.get(), temp);
         if (::fsync(fd) != 0) throw IoError(errno_message("cannot write " + temp));
         ::close(fd);
@@ -102,16 +104,24 @@ void unpack_oci_archive(const fs::path& file, const fs::path& dir) {
     std::vector<char> buffer(1 << 20);
     int status;
     while ((status = archive_read_next_header(reader.get(), &entry)) == ARCHIVE_OK) {
-        auto path = normalize_entry_path(file.string(), archive_entry_pathname(entry));
+        const char* name = archive_entry_pathname(entry);
+        auto path = normalize_entry_path(file.string(), name != nullptr ? name : "");
         if (!path) continue;
+        std::error_code error;
         if (archive_entry_filetype(entry) == AE_IFDIR) {
-            fs::create_directories(dir / *path);
+            fs::create_directories(dir / *path, error);
+            if (error)
+                throw InputError(file.string() + ": entry \"" + *path +
+                                 "\" clashes with an earlier file (not an OCI archive)");
             continue;
         }
         if (archive_entry_filetype(entry) != AE_IFREG || archive_entry_hardlink(entry))
             throw InputError(file.string() + ": entry \"" + *path +
                              "\" is not a regular file (not an OCI archive)");
-        fs::create_directories((dir / *path).parent_path());
+        fs::create_directories((dir / *path).parent_path(), error);
+        if (error || fs::is_directory(dir / *path))
+            throw InputError(file.string() + ": entry \"" + *path +
+                             "\" clashes with an earlier entry (not an OCI archive)");
         std::ofstream out(dir / *path, std::ios::binary | std::ios::trunc);
         la_ssize_t got;
         while ((got = archive_read_data(reader.get(), buffer.data(), buffer.size())) > 0)
@@ -120,6 +130,11 @@ void unpack_oci_archive(const fs::path& file, const fs::path& dir) {
         if (!out) throw IoError(errno_message("cannot write " + (dir / *path).string()));
     }
     if (status != ARCHIVE_EOF) throw InputError(file.string() + ": not a valid OCI archive (tar)");
+    // An archive cut between two entries reads as a whole one to libarchive; the end-of-archive
+    // marker moves the position past the last header's start (see checkpoint_archive.cpp).
+    if (archive_filter_bytes(reader.get(), 0) <= archive_read_header_position(reader.get()))
+        throw InputError(file.string() + ": truncated or corrupt OCI archive (no end-of-archive "
+                                         "marker)");
 }
 
 OciArchiveSink::OciArchiveSink(fs::path file, bool world_readable)
@@ -138,7 +153,9 @@ OciArchiveSink::~OciArchiveSink() {
     fs::remove_all(work_dir_, ignored);
 }
 
-void OciArchiveSink::commit() { pack_layout(work_dir_, file_, world_readable_); }
+void OciArchiveSink::commit() {
+    pack_layout(work_dir_, file_, world_readable_);
+}
 
 std::string OciArchiveSink::describe(const std::string& tag) const {
     return "oci-archive:" + file_.string() + (tag.empty() ? "" : ":" + tag);

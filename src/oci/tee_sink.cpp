@@ -11,13 +11,20 @@ public:
     explicit TeeBlobWriter(std::vector<std::unique_ptr<BlobWriter>> writers)
         : writers_(std::move(writers)) {}
     void write(const std::uint8_t* data, std::size_t size) override {
-        for (auto& writer : writers_) writer->write(data, size);
+        for (auto& writer : writers_)
+            writer->write(data, size);
     }
     void finish() override {
-        for (auto& writer : writers_) writer->finish();
+        for (auto& writer : writers_)
+            writer->finish();
     }
     void commit(const Digest& digest) override {
-        for (auto& writer : writers_) writer->commit(digest);
+        for (auto& writer : writers_)
+            writer->commit(digest);
+    }
+    void write_file(int fd, const std::string& path, std::uint64_t size) override {
+        for (auto& writer : writers_)
+            writer->write_file(fd, path, size);
     }
 
 private:
@@ -53,23 +60,27 @@ std::unique_ptr<BlobWriter> make_threaded_blob_writer(std::unique_ptr<BlobWriter
 
 std::unique_ptr<BlobWriter> TeeSink::create_blob() {
     std::vector<std::unique_ptr<BlobWriter>> writers;
-    for (auto* sink : sinks_) writers.push_back(sink->create_blob());
+    for (auto* sink : sinks_)
+        writers.push_back(sink->create_blob());
     if (writers.size() == 1) return std::move(writers.front());
     return std::make_unique<TeeBlobWriter>(std::move(writers));
 }
 
 Descriptor TeeSink::put_blob(const std::string& media_type, std::string_view bytes) {
     Descriptor descriptor;
-    for (auto* sink : sinks_) descriptor = sink->put_blob(media_type, bytes);
+    for (auto* sink : sinks_)
+        descriptor = sink->put_blob(media_type, bytes);
     return descriptor;
 }
 
 void TeeSink::tag(const Descriptor& root, const std::string& tag) {
-    for (auto* sink : sinks_) sink->tag(root, tag);
+    for (auto* sink : sinks_)
+        sink->tag(root, tag);
 }
 
 void TeeSink::commit() {
-    for (auto* sink : sinks_) sink->commit();
+    for (auto* sink : sinks_)
+        sink->commit();
 }
 
 std::string TeeSink::describe(const std::string& tag) const {

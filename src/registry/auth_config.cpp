@@ -6,6 +6,8 @@
 #include <ckimg/error.hpp>
 #include <ckimg/registry.hpp>
 
+#include "core/json_limits.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
@@ -53,9 +55,13 @@ std::optional<nlohmann::json> read_auth_file(const std::string& path, const Warn
     warn_if_readable_by_others(path, warn);
     std::stringstream text;
     text << in.rdbuf();
-    auto json = nlohmann::json::parse(text.str(), nullptr, false);
-    if (json.is_discarded() || !json.is_object())
-        throw InputError("auth file " + path + " is not a JSON object");
+    nlohmann::json json;
+    try {
+        json = parse_untrusted_json(text.str(), "auth file " + path);
+    } catch (const InputError&) {
+        json = nullptr;
+    }
+    if (!json.is_object()) throw InputError("auth file " + path + " is not a JSON object");
     return json;
 }
 
@@ -73,7 +79,9 @@ std::optional<Credentials> credentials_from_entry(const nlohmann::json& entry,
         creds.password = decoded->substr(colon + 1);
     } else if (entry.contains("username") && entry["username"].is_string()) {
         creds.username = entry["username"].get<std::string>();
-        creds.password = entry.value("password", "");
+        if (auto password = entry.find("password");
+            password != entry.end() && password->is_string())
+            creds.password = password->get<std::string>();
     }
     if (auto it = entry.find("identitytoken"); it != entry.end() && it->is_string())
         creds.identity_token = it->get<std::string>();

@@ -130,6 +130,9 @@ HelperRun run_helper(const std::string& program, const std::string& input) {
 
 std::optional<Credentials> credential_helper_get(const std::string& helper,
                                                  const std::string& server_url) {
+    // The name comes from a file: it may only name a program on PATH, never a path.
+    if (helper.empty() || helper.find('/') != std::string::npos)
+        throw InputError("invalid credential helper name \"" + helper.substr(0, 100) + "\"");
     std::string program = "docker-credential-" + helper;
     auto run = run_helper(program, server_url + "\n");
     if (!WIFEXITED(run.status) || WEXITSTATUS(run.status) != 0) {
@@ -143,8 +146,12 @@ std::optional<Credentials> credential_helper_get(const std::string& helper,
     if (json.is_discarded() || !json.is_object())
         throw RegistryError("credential helper " + program + " printed no JSON object");
     Credentials creds;
-    creds.username = json.value("Username", "");
-    auto secret = json.value("Secret", "");
+    auto text = [&](const char* key) {
+        auto it = json.find(key);
+        return it != json.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    creds.username = text("Username");
+    auto secret = text("Secret");
     if (creds.username == "<token>") {
         creds.username.clear();
         creds.identity_token = secret;

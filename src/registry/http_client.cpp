@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstring>
+#include <exception>
 #include <mutex>
 
 #ifndef CKIMG_VERSION
@@ -47,13 +49,28 @@ struct Exchange {
     std::size_t body_offset = 0; // into request->body
     const std::atomic<bool>* cancel = nullptr;
     const TlsConfig* tls = nullptr;
+    std::exception_ptr sink_error; // what request->body_sink threw
+    bool oversized = false;        // the kept body went past request->max_response
 };
+
+// "HTTP/1.1 200 OK", "HTTP/2 206": the status, known before the body (for body_sink).
+long status_of(std::string_view line) {
+    auto space = line.find(' ');
+    if (space == std::string_view::npos) return 0;
+    long status = 0;
+    for (auto c : line.substr(space + 1, 3)) {
+        if (c < '0' || c > '9') return 0;
+        status = status * 10 + (c - '0');
+    }
+    return status;
+}
 
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
     auto* exchange = static_cast<Exchange*>(user);
     std::string_view line(data, size * count);
     if (line.rfind("HTTP/", 0) == 0) {
         exchange->response->headers.clear(); // a new response (after 100 Continue)
+        exchange->response->status = status_of(line);
     } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
         exchange->response->headers.emplace_back(lower(trim(line.substr(0, colon))),
                                                  trim(line.substr(colon + 1)));
@@ -63,10 +80,24 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
 
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
     auto* exchange = static_cast<Exchange*>(user);
+    const auto& sink = exchange->request->body_sink;
+    if (sink && exchange->response->status / 100 == 2) {
+        try {
+            sink(*exchange->response, std::string_view(data, size * count));
+            return size * count;
+        } catch (...) {
+            exchange->sink_error = std::current_exception();
+            return 0; // makes curl abort the transfer
+        }
+    }
     auto& body = exchange->response->body;
-    std::size_t room =
-        exchange->request->max_response - std::min(body.size(), exchange->request->max_response);
-    body.append(data, std::min(room, size * count)); // the rest is drained, not kept
+    if (size * count > exchange->request->max_response - body.size()) {
+        // More than a registry's answer can be (a 3 GB "manifest", an endless chunked body):
+        // reading on would never end or only waste time, so the transfer stops here.
+        exchange->oversized = true;
+        return 0;
+    }
+    body.append(data, size * count);
     return size * count;
 }
 
@@ -94,6 +125,21 @@ int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 CURLcode on_ssl_context(CURL*, void* ssl_ctx, void* user) {
     static_cast<const CaBundle*>(user)->add_to(ssl_ctx);
     return CURLE_OK;
+}
+
+// --verbose: one line per exchange on stderr. Request headers are named, never shown (they carry
+// Authorization); URLs lose user info and query (upload state, signed storage URLs).
+void trace(const HttpRequest& request, const HttpResponse& response, const char* failure) {
+    std::string names;
+    for (const auto& header : request.headers)
+        names += (names.empty() ? "" : ", ") + header.substr(0, header.find(':'));
+    std::string answer = failure != nullptr ? std::string("failed: ") + failure
+                                            : "HTTP " + std::to_string(response.status);
+    if (auto location = response.header("location"))
+        answer += ", Location: " + redact_url(resolve_url(request.url, *location));
+    std::fprintf(stderr, "ckimg: %s %s%s%s -> %s\n", request.method.c_str(),
+                 redact_url(request.url).c_str(), names.empty() ? "" : " with ", names.c_str(),
+                 answer.c_str());
 }
 
 bool is_tls_error(CURLcode code) {
@@ -167,7 +213,7 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
     CURL* curl = impl_->curl;
     curl_easy_reset(curl); // keeps the connection cache, forgets the previous request
     HttpResponse response;
-    Exchange exchange{&request, &response, 0, cancel_, nullptr};
+    Exchange exchange{&request, &response, 0, cancel_, nullptr, {}, false};
     auto url = Url::parse(request.url);
     auto tls = settings_->tls->for_host(url.host_port());
     if (request.stream != nullptr) request.stream->rewind();
@@ -204,13 +250,24 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
     curl_slist_free_all(headers);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
 
+    if (exchange.sink_error) std::rethrow_exception(exchange.sink_error);
+    if (exchange.oversized)
+        throw RegistryError("the answer to " + request.method + " " + redact_url(request.url) +
+                            " is larger than " + std::to_string(request.max_response) +
+                            " bytes; refusing to read more");
     if (code != CURLE_OK) {
         std::string detail = impl_->error[0] != '\0' ? impl_->error : curl_easy_strerror(code);
         if (code == CURLE_ABORTED_BY_CALLBACK && cancelled()) detail = "cancelled";
+        // curl words this two ways (whole-transfer timeout, low-speed limit); say it once, ours.
+        if (code == CURLE_OPERATION_TIMEDOUT)
+            detail = "no data from the registry for " +
+                     std::to_string(settings_->stall_timeout_seconds) + " s (see --timeout)";
+        if (settings_->verbose) trace(request, response, detail.c_str());
         throw TransportError(detail + " (" + request.method + " " + redact_url(request.url) + ")",
                              is_tls_error(code));
     }
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+    if (settings_->verbose) trace(request, response, nullptr);
     return response;
 }
 

@@ -28,6 +28,8 @@ public:
     virtual void rewind() = 0;
 };
 
+struct HttpResponse;
+
 struct HttpRequest {
     std::string method = "GET";
     std::string url;
@@ -35,6 +37,11 @@ struct HttpRequest {
     std::string body;                 // small bodies (manifests, tokens)
     RequestBody* stream = nullptr;    // large bodies; takes precedence over `body`
     std::size_t max_response = 1 << 20;
+    // When set, the body of a 2xx response goes here piece by piece instead of into `body`
+    // (blob downloads: memory stays bounded); `head` has the status and the headers. Other
+    // responses (errors, redirects) are kept in `body`. What it throws aborts the transfer and
+    // comes out of send().
+    std::function<void(const HttpResponse& head, std::string_view piece)> body_sink;
 };
 
 struct HttpResponse {

@@ -5,6 +5,8 @@
 #include <ckimg/error.hpp>
 #include <ckimg/media_types.hpp>
 
+#include "core/json_limits.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -34,8 +36,8 @@ std::string read_small_file(const std::string& path, std::size_t limit) {
 }
 
 nlohmann::json parse_json(const std::string& bytes, const std::string& where) {
-    auto json = nlohmann::json::parse(bytes, nullptr, false);
-    if (json.is_discarded() || !json.is_object()) throw InputError(where + " is not a JSON object");
+    auto json = parse_untrusted_json(bytes, where); // bounded nesting, one-line errors
+    if (!json.is_object()) throw InputError(where + " is not a JSON object");
     return json;
 }
 
@@ -66,6 +68,10 @@ public:
 
     void visit(const Descriptor& descriptor, int depth) {
         if (depth > max_index_depth) throw InputError(dir_ + ": indexes nested too deeply");
+        if (!is_manifest_media_type(descriptor.media_type))
+            throw InputError(dir_ + ": manifest " + descriptor.digest.str() +
+                             " has the media type \"" + descriptor.media_type +
+                             "\", not a manifest's or an index's");
         if (!seen_manifests_.insert(descriptor.digest.str()).second) return;
         auto bytes = read_small_file(layout_blob_path(dir_, descriptor.digest), max_manifest_size);
         if (sha256_of(bytes) != descriptor.digest)

@@ -43,17 +43,22 @@ bool is_manifest_media_type(const std::string& media_type) {
            media_type == media_type::docker_manifest_list;
 }
 
-RegistrySession::RegistrySession(const Reference& target, const RegistryOptions& options)
+RegistrySession::RegistrySession(const Reference& target, const RegistryOptions& options,
+                                 bool for_push)
     : target_(target), options_(options) {
     auto settings = std::make_shared<HttpSettings>();
     settings->tls = std::make_shared<TlsPolicy>(options, host_port_of(target));
     settings->stall_timeout_seconds = options.timeout_seconds;
+    // A server that accepts the connection and then says nothing (no TLS handshake) is a stall.
+    settings->connect_timeout_seconds =
+        std::min(settings->connect_timeout_seconds, options.timeout_seconds);
     settings->verbose = options.verbose;
     http_ = settings;
     auto env = AuthEnvironment::from_process(options);
     auto credentials = find_credentials(env, target.registry, target.repository);
     std::vector<std::string> scopes;
-    if (!target.repository.empty()) scopes.push_back(push_scope(target.repository));
+    if (!target.repository.empty())
+        scopes.push_back(for_push ? push_scope(target.repository) : pull_scope(target.repository));
     for (const auto& from : options.mount_from) {
         if (from != target.repository) scopes.push_back(pull_scope(from));
     }
@@ -107,7 +112,12 @@ HttpResponse RegistryClient::send_once(HttpRequest request, bool& reauthenticate
 // only ever attached by send_once, which sends it to the registry's own origin alone.
 HttpResponse RegistryClient::follow_redirects(HttpRequest request, HttpResponse response,
                                               bool& reauthenticated) {
-    for (int hop = 0; hop < max_redirects && is_redirect(response.status); ++hop) {
+    // The count is the client's, not this call's: a same-origin hop goes back through send_once,
+    // which comes back here, and a redirect loop must neither recurse nor go on without end.
+    while (is_redirect(response.status)) {
+        if (++redirects_ > max_redirects)
+            throw RegistryError("more than " + std::to_string(max_redirects) + " redirects (" +
+                                request.method + " " + redact_url(request.url) + ")");
         auto location = response.header("location");
         if (!location) return response;
         request.url = resolve_url(request.url, *location);
@@ -123,6 +133,7 @@ HttpResponse RegistryClient::send(HttpRequest request, bool retry) {
     Backoff backoff(retry ? session_.retry_policy() : RetryPolicy{0}, &session_.cancel);
     return send_with_retries(backoff, [&] {
         bool reauthenticated = false;
+        redirects_ = 0;
         return send_once(request, reauthenticated);
     });
 }
@@ -140,6 +151,18 @@ std::optional<HttpResponse> RegistryClient::probe_url(const std::string& base, b
         throw;
     }
 }
+
+namespace {
+
+// The spec does not require the version header, but every registry sends it or answers JSON; a
+// web server answering 200 with a page is not a registry and would stall every later request.
+bool looks_like_registry(const HttpResponse& response) {
+    if (response.header("docker-distribution-api-version")) return true;
+    auto type = response.header("content-type").value_or("");
+    return type.empty() || type.find("json") != std::string::npos;
+}
+
+} // namespace
 
 void RegistryClient::probe() {
     const auto& host = session_.target().api_host();
@@ -162,7 +185,7 @@ void RegistryClient::probe() {
         session_.auth().on_unauthorized(*response);
         return;
     }
-    if (response->status != 200)
+    if (response->status != 200 || !looks_like_registry(*response))
         throw response_error(*response, "GET", base + "/v2/", "not an OCI distribution registry?");
 }
 

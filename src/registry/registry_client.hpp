@@ -22,8 +22,10 @@ namespace ckimg::registry {
 class RegistrySession {
 public:
     // Looks up credentials (auth files, helpers) and builds the TLS policy; does no I/O on the
-    // network. `scopes` beyond the target's push scope come from options.mount_from.
-    RegistrySession(const Reference& target, const RegistryOptions& options);
+    // network. `scopes` beyond the target's push scope come from options.mount_from. A session
+    // that only reads (`for_push` false) asks for the pull scope alone, which read-only
+    // credentials get.
+    RegistrySession(const Reference& target, const RegistryOptions& options, bool for_push = true);
 
     const Reference& target() const { return target_; }
     const RegistryOptions& options() const { return options_; }
@@ -86,6 +88,7 @@ private:
 
     RegistrySession& session_;
     HttpClient http_;
+    int redirects_ = 0; // hops followed for the current request, same-origin ones included
 };
 
 // "repository:NAME:pull,push"

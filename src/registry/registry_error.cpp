@@ -2,6 +2,8 @@
 
 #include "registry/url.hpp"
 
+#include "core/json_limits.hpp"
+
 #include <nlohmann/json.hpp>
 
 namespace ckimg::registry {
@@ -58,15 +60,26 @@ const char* reason_phrase(long status) {
 }
 
 std::string describe_error_body(const std::string& body) {
-    auto json = nlohmann::json::parse(body, nullptr, false);
-    if (json.is_discarded() || !json.is_object()) return {};
+    // The body is the registry's: bounded nesting, and fields of any type (a number where the
+    // spec says string must not turn into an exception with JSON library jargon).
+    nlohmann::json json;
+    try {
+        json = parse_untrusted_json(body, "error body");
+    } catch (const InputError&) {
+        return {};
+    }
+    if (!json.is_object()) return {};
+    auto text = [](const nlohmann::json& object, const char* key) {
+        auto it = object.find(key);
+        return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
     auto errors = json.find("errors");
     if (errors == json.end() || !errors->is_array()) return {};
     std::string out;
     for (const auto& error : *errors) {
         if (!error.is_object()) continue;
-        std::string code = error.value("code", "");
-        std::string message = error.value("message", "");
+        std::string code = text(error, "code");
+        std::string message = text(error, "message");
         if (!out.empty()) out += "; ";
         out += code.empty() ? message : message.empty() ? code : code + ": " + message;
     }

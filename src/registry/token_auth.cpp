@@ -5,6 +5,8 @@
 #include "registry/retry.hpp"
 #include "registry/url.hpp"
 
+#include "core/json_limits.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -126,13 +128,30 @@ Authenticator::Token Authenticator::fetch_token(HttpClient& http, const Challeng
                                : "";
         throw response_error(response, request.method, realm, hint);
     }
-    auto json = nlohmann::json::parse(response.body, nullptr, false);
-    if (json.is_discarded() || !json.is_object())
-        throw RegistryError("token server answered without JSON (GET " + redact_url(realm) + ")");
+    nlohmann::json json;
+    try {
+        json = parse_untrusted_json(response.body, "token");
+    } catch (const InputError&) {
+    }
+    if (!json.is_object())
+        throw RegistryError("token server answered without JSON (" + request.method + " " +
+                            redact_url(realm) + ")");
+    // Any field may have any type: only a string token and an integer lifetime are taken.
+    auto text = [&](const char* key) {
+        auto it = json.find(key);
+        return it != json.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
     Token token;
-    token.value = json.value("token", "");
-    if (token.value.empty()) token.value = json.value("access_token", "");
-    auto lifetime = std::chrono::seconds(json.value("expires_in", 0LL));
+    token.value = text("token");
+    if (token.value.empty()) token.value = text("access_token");
+    if (token.value.empty())
+        throw RegistryError("token server answered without a token (" + request.method + " " +
+                            redact_url(realm) + ")");
+    auto expires = json.find("expires_in");
+    auto lifetime = std::chrono::seconds(expires != json.end() && expires->is_number_integer() &&
+                                                 expires->get<long long>() > 0
+                                             ? std::min(expires->get<long long>(), 86400LL * 365)
+                                             : 0LL);
     if (lifetime.count() <= 0) lifetime = default_token_lifetime;
     token.expiry = std::chrono::steady_clock::now() +
                    std::max(lifetime - expiry_margin, std::chrono::seconds(1));

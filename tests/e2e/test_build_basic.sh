@@ -90,7 +90,7 @@ assert_eq arm64/v8 "$(json_get "$WORK/opts/blobs/sha256/$config" 'd["architectur
 assert_eq yes "$(json_get "$WORK/opts/blobs/sha256/$config" 'd["config"]["Labels"]["org.example.label"]')" "--label"
 build_json "$WORK/crio.tar" -o "oci:$WORK/plain" --compression none >"$WORK/plain.json"
 layer=$(json_get "$WORK/plain.json" 'd["layers"][0]["digest"].split(":")[1]')
-tar -tf "$WORK/plain/blobs/sha256/$layer" | grep -qx config.dump || fail "uncompressed layer is not a tar"
+grep -qx config.dump <(tar -tf "$WORK/plain/blobs/sha256/$layer") || fail "uncompressed layer is not a tar"
 
 step "one layout holds several tags; oci-archive destinations"
 "$CKIMG" build "$WORK/containerd.tar" -o "oci:$WORK/crio:other" -q

@@ -2,7 +2,7 @@
 # ckimg push against a real registry (CNCF distribution 2.8, Debian's docker-registry) over plain
 # HTTP, anonymous: push, read back with skopeo, push again (nothing uploaded), mount into a
 # second repository, extra tags, digest references, oci-archive sources, zstd layers, a chunked
-# upload, and `build --push`.
+# upload, `build --push`, and a registry answering relative Location headers.
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/registry.sh"
@@ -82,5 +82,11 @@ step "quiet push prints nothing"
     fail "ckimg push -q failed: $(cat "$WORK/q.err")"
 assert_eq "" "$(cat "$WORK/q.out" "$WORK/q.err")" "output of push -q"
 assert_eq "$DIGEST" "$(reg_manifest_digest e2e/app quiet)" "digest of the quiet push"
+
+step "a registry that answers relative Location headers (http.relativeurls)"
+REG_RELATIVE_URLS=true start_registry plain
+ck_push rel "oci:$WORK/app:latest" "$REG_HOST/e2e/app:v1" --insecure --chunk-size 4M
+grep -q '"PATCH /v2/e2e/app/blobs/uploads/' "$REG_LOG" || fail "no chunked upload to the relative-URL registry"
+verify_pushed e2e/app v1 "$WORK/app" latest
 
 echo "test_push_plain: ok" >&2

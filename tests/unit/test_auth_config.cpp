@@ -60,7 +60,7 @@ private:
 
 } // namespace
 
-TEST_CASE("--creds wins over every file", "[auth]") {
+TEST_CASE("explicit --creds win over every file", "[auth]") {
     TempDir dir;
     write(dir.path / "auth.json", auths("reg.example", "file", "pw"));
     AuthEnvironment env;

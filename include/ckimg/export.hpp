@@ -1,0 +1,60 @@
+// Reading checkpoint images back through the formats' read side: `ckimg export` turns an image
+// (in any format, from a layout, an OCI archive or a registry) back into the kubelet-style
+// checkpoint archive; `ckimg convert` rebuilds it in another format without an intermediate
+// file.
+#pragma once
+
+#include <ckimg/build.hpp>
+#include <ckimg/format.hpp>
+#include <ckimg/registry.hpp>
+#include <ckimg/source.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace ckimg {
+
+// The format an image is in; throws InputError "<source>: not a checkpoint image ..." when no
+// format recognises its manifest.
+const Format& checkpoint_format(const ImageSource& source, const ResolvedImage& image);
+
+struct ExportOptions {
+    std::string source; // oci:DIR[:TAG], oci-archive:FILE[:TAG] or a registry reference
+    std::string output; // the archive to write; "-" for standard output
+    RegistryOptions registry;
+    const std::atomic<bool>* cancel = nullptr; // SIGINT: stop, leave nothing behind
+};
+
+struct ExportResult {
+    std::string source; // as the source describes itself
+    std::string output;
+    std::string format;
+    Descriptor manifest;
+    std::uint64_t bytes = 0; // size of the archive written
+};
+
+// Writes the archive (an uncompressed tar, mode 0600: it holds process memory) under a
+// temporary name beside `output` and renames it into place once complete, so that a failure
+// leaves nothing half-written.
+ExportResult export_checkpoint(const ExportOptions& options);
+nlohmann::json to_json(const ExportResult& result);
+
+struct ConvertOptions {
+    std::string source;       // as ExportOptions::source
+    RegistryOptions registry; // to read the source
+    BuildOptions build;       // where and how to write; build.archive is set by convert_image
+};
+
+struct ConvertResult {
+    std::string source;        // as the source describes itself
+    std::string source_format; // the format detected
+    BuildResult build;
+};
+
+// Streams the source's archive out of its format and into build_image, through a pipe: the
+// image is read once and no archive is stored.
+ConvertResult convert_image(const ConvertOptions& options);
+nlohmann::json to_json(const ConvertResult& result);
+
+} // namespace ckimg

@@ -1,0 +1,44 @@
+// Copying an image from any source (a registry, usually) into an OCI image layout.
+#pragma once
+
+#include <ckimg/descriptor.hpp>
+#include <ckimg/registry.hpp>
+#include <ckimg/source.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace ckimg {
+
+struct PullOptions {
+    RegistryOptions registry; // registry.jobs: blobs copied in parallel (0: 2 to 4)
+    ProgressCallback progress;
+    const std::atomic<bool>* cancel = nullptr; // SIGINT: stop, clean up, throw
+};
+
+struct PullResult {
+    std::string source;      // "registry.example.com/team/app:v1"
+    std::string destination; // "oci:DIR:TAG"
+    Descriptor root;
+    int manifests = 0;       // manifests and indexes stored
+    int copied = 0;          // blobs copied
+    int present = 0;         // blobs the layout had already
+    std::uint64_t bytes = 0; // bytes of the blobs copied
+};
+
+// Copies everything the source's root reaches (every manifest of an index, configs, layers)
+// into the OCI layout at `dir`, created when missing, then tags the root `tag`. Every byte is
+// verified against its digest while it streams; blobs are written under temporary names and
+// renamed once verified; manifests go in after the blobs they reference and the tag last. On
+// failure nothing is half-written: a layout this call created is removed, an existing one
+// keeps its tags (and gains no partial blob). Throws InputError, RegistryError, IoError.
+PullResult pull_image(ImageSource& source, const std::string& dir, const std::string& tag,
+                      const PullOptions& options);
+
+// Opens `source` ("[docker://]HOST/REPO[:TAG][@DIGEST]", or "oci:"/"oci-archive:") and pulls it
+// into `destination` ("oci:DIR[:TAG]"; without a tag, the reference's tag or "latest").
+PullResult pull(const std::string& source, const std::string& destination,
+                const PullOptions& options);
+
+} // namespace ckimg

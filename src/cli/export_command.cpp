@@ -1,0 +1,67 @@
+#include "cli/command.hpp"
+#include "cli/registry_flags.hpp"
+
+#include <ckimg/error.hpp>
+#include <ckimg/export.hpp>
+
+namespace ckimg::cli {
+
+namespace {
+
+struct ExportFlags {
+    std::string source;
+    std::string output;
+    bool json = false;
+    bool quiet = false;
+    RegistryFlags registry;
+};
+
+int run_export(const ExportFlags& flags, const std::atomic<bool>* cancel) {
+    ExportOptions options;
+    options.source = flags.source;
+    options.output = flags.output;
+    options.registry = to_registry_options(flags.registry);
+    options.cancel = cancel;
+    auto result = export_checkpoint(options);
+    if (flags.json) {
+        print_json(to_json(result));
+    } else if (!flags.quiet) {
+        auto where = result.output == "-" ? std::string("standard output") : result.output;
+        print_human("Exported " + printable(result.source) + " (" + result.format + " format) to " +
+                    printable(where) + ": " + human_size(result.bytes));
+    }
+    return 0;
+}
+
+} // namespace
+
+void add_export_command(CLI::App& app, Invocation& invocation) {
+    auto flags = std::make_shared<ExportFlags>();
+    auto* cmd =
+        app.add_subcommand("export", "Turn a checkpoint image back into a checkpoint archive");
+    cmd->footer("The image may be in any format 'ckimg formats' lists (detected). The archive is "
+                "an uncompressed tar with\nthe original entries, in the original order, with the "
+                "original contents, as CRI-O and crictl restore from\na file; it appears only "
+                "once complete (mode 0600).\n\nExamples:\n"
+                "  ckimg export oci:./counter-ckpt:latest checkpoint.tar\n"
+                "  ckimg export registry.example.com/team/counter-ckpt:v1 - | checkpointctl "
+                "show /dev/stdin");
+    cmd->add_option("source", flags->source,
+                    "oci:DIR[:TAG], oci-archive:FILE[:TAG] or [docker://]HOST/REPO[:TAG][@DIGEST]")
+        ->required();
+    cmd->add_option("archive", flags->output, "Archive to write ('-' for standard output)")
+        ->required();
+    cmd->add_flag("--json", flags->json, "Print the result as one JSON object on stdout");
+    cmd->add_flag("-q,--quiet", flags->quiet, "Print nothing on success");
+    add_registry_flags(*cmd, flags->registry, false);
+    cmd->add_option("--creds", flags->registry.creds, "Credentials USER[:PASSWORD]");
+    cmd->callback([flags, &invocation] {
+        invocation.run = [flags, cancel = invocation.cancel] {
+            if (flags->json && flags->output == "-")
+                throw UsageError("--json and an archive on standard output both need stdout");
+            return run_export(*flags, cancel);
+        };
+    });
+}
+
+} // namespace ckimg::cli
