@@ -14,6 +14,7 @@ namespace {
 
 la_ssize_t write_callback(archive*, void* client, const void* data, size_t size) {
     auto* output = static_cast<TarWriter::Output*>(client);
+    if (output->discard) return static_cast<la_ssize_t>(size);
     try {
         output->sink->write(static_cast<const std::uint8_t*>(data), size);
         return static_cast<la_ssize_t>(size);
@@ -42,14 +43,21 @@ TarWriter::TarWriter(ByteSink& out) : writer_(archive_write_new()), output_{&out
     if (writer_ == nullptr) throw Error("cannot allocate a tar writer");
     archive_write_set_format_pax_restricted(writer_);
     archive_write_set_bytes_per_block(writer_, 10240);
+    // No padding after the end-of-archive blocks, as Go's archive/tar (CRI-O, Podman, buildah)
+    // writes: an exported archive then has the original's length, and layers are no larger.
+    archive_write_set_bytes_in_last_block(writer_, 1);
     check(archive_write_open2(writer_, &output_, nullptr, write_callback, nullptr, nullptr),
           "open");
 }
 
 TarWriter::~TarWriter() {
-    // Exceptions from the sink propagate through libarchive's C frames only as return codes, so
-    // the writer is closed without flushing when unfinished.
-    if (!finished_) archive_write_fail(writer_);
+    // Unfinished (an error on the way): the sink must see no more bytes, but the writer is still
+    // closed, because libarchive 3.6 frees its block buffer only in close, which
+    // archive_write_free skips once the writer has failed.
+    if (!finished_) {
+        output_.discard = true;
+        archive_write_close(writer_);
+    }
     archive_write_free(writer_);
 }
 
@@ -65,7 +73,9 @@ void TarWriter::add(const ArchiveEntry& entry, const std::string& path) {
         archive_entry_set_filetype(header.get(), AE_IFREG);
         archive_entry_set_size(header.get(), static_cast<la_int64_t>(entry.size));
         break;
-    case EntryType::directory: archive_entry_set_filetype(header.get(), AE_IFDIR); break;
+    case EntryType::directory:
+        archive_entry_set_filetype(header.get(), AE_IFDIR);
+        break;
     case EntryType::symlink:
         archive_entry_set_filetype(header.get(), AE_IFLNK);
         archive_entry_set_symlink(header.get(), entry.link_target.c_str());

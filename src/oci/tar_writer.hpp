@@ -32,6 +32,7 @@ public:
     struct Output {
         ByteSink* sink;
         std::exception_ptr error;
+        bool discard = false; // set when abandoning an unfinished archive
     };
 
 private:
