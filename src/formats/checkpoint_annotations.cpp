@@ -158,4 +158,19 @@ Layer copy_archive_into_layer(CheckpointArchive& archive, LayerFactory& layers) 
     return stream->finish();
 }
 
+SingleLayerImage single_layer_image(CheckpointArchive& archive, LayerFactory& layers,
+                                    const FormatOptions& options, const std::string& format) {
+    SingleLayerImage image;
+    auto& plan = image.plan;
+    plan.layers.push_back(copy_archive_into_layer(archive, layers));
+    const auto& info = archive.info();
+    image.created = image_created_time(info, options);
+    plan.platform = image_platform(info, options);
+    plan.config_media_type = media_type::oci_config;
+    plan.config = image_config(plan.platform, image.created, plan.layers, options.labels,
+                               "ckimg build --format " + format + " (checkpoint of container " +
+                                   info.container_name + ")");
+    return image;
+}
+
 } // namespace ckimg

@@ -56,4 +56,13 @@ nlohmann::json image_config(const Platform& platform, const std::string& created
 // Copies every entry of the archive, in archive order, into one layer.
 Layer copy_archive_into_layer(CheckpointArchive& archive, LayerFactory& layers);
 
+// The shape both runtime formats share (the buildah recipe's): the archive's entries in one
+// layer and an OCI config; the format adds its annotations to `plan`.
+struct SingleLayerImage {
+    ImagePlan plan;
+    std::string created; // RFC 3339, as in the config
+};
+SingleLayerImage single_layer_image(CheckpointArchive& archive, LayerFactory& layers,
+                                    const FormatOptions& options, const std::string& format);
+
 } // namespace ckimg

@@ -22,15 +22,8 @@ public:
 
     ImagePlan write(CheckpointArchive& archive, LayerFactory& layers,
                     const FormatOptions& options) const override {
-        ImagePlan plan;
-        plan.layers.push_back(copy_archive_into_layer(archive, layers));
+        auto [plan, created] = single_layer_image(archive, layers, options, name());
         const auto& info = archive.info();
-        auto created = image_created_time(info, options);
-        plan.platform = image_platform(info, options);
-        plan.config_media_type = media_type::oci_config;
-        plan.config = image_config(plan.platform, created, plan.layers, options.labels,
-                                   "ckimg build --format crio (checkpoint of container " +
-                                       info.container_name + ")");
         Annotations annotations = criu_annotations(info);
         annotations[kCrioCheckpointName] = info.container_name;
         annotations[kImageCreated] = created;

@@ -2,6 +2,7 @@
 // and the index by digest, then tags. A tag is never written before everything it reaches.
 #include "registry/blob_upload.hpp"
 #include "registry/layout_reader.hpp"
+#include "registry/referrers.hpp"
 #include "registry/registry_client.hpp"
 
 #include <ckimg/error.hpp>
@@ -139,9 +140,11 @@ PushResult push_layout(const std::string& layout_dir, const std::string& source_
     PushResult result;
     result.reference = target.str();
     push_blobs(session, layout_dir, image.blobs, options, registry_options.mount_from, result);
-    for (const auto& manifest : image.manifests)
-        client.put_manifest(manifest.descriptor.digest.str(), manifest.descriptor.media_type,
-                            manifest.bytes);
+    for (const auto& manifest : image.manifests) {
+        auto stored = client.put_manifest(manifest.descriptor.digest.str(),
+                                          manifest.descriptor.media_type, manifest.bytes);
+        registry::keep_referrers_tag(client, manifest.bytes, stored);
+    }
     const auto& root = image.manifests.back();
     std::vector<std::string> tags;
     if (!target.tag.empty()) tags.push_back(target.tag);

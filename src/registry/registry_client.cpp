@@ -222,8 +222,8 @@ std::optional<std::int64_t> RegistryClient::blob_size(const Digest& digest) {
     }
 }
 
-Descriptor RegistryClient::put_manifest(const std::string& reference, const std::string& media_type,
-                                        const std::string& bytes) {
+ManifestPut RegistryClient::put_manifest(const std::string& reference,
+                                         const std::string& media_type, const std::string& bytes) {
     HttpRequest request;
     request.method = "PUT";
     request.url = repo_url("/manifests/" + reference);
@@ -240,7 +240,7 @@ Descriptor RegistryClient::put_manifest(const std::string& reference, const std:
         throw RegistryError("registry stored the manifest under " + *echoed + ", not " +
                             descriptor.digest.str() + " (PUT " + redact_url(request.url) + ")");
     }
-    return descriptor;
+    return {descriptor, response.header("oci-subject").has_value()};
 }
 
 } // namespace ckimg::registry

@@ -51,6 +51,12 @@ private:
     std::string base_url_;
 };
 
+// What the registry said to a stored manifest.
+struct ManifestPut {
+    Descriptor descriptor;
+    bool subject_acknowledged = false; // OCI-Subject: it keeps the referrers list itself
+};
+
 class RegistryClient {
 public:
     explicit RegistryClient(RegistrySession& session);
@@ -70,8 +76,8 @@ public:
     // The blob's size when the repository has it, nullopt when not (HEAD).
     std::optional<std::int64_t> blob_size(const Digest& digest);
     // PUT /manifests/<reference>; verifies Docker-Content-Digest against the bytes.
-    Descriptor put_manifest(const std::string& reference, const std::string& media_type,
-                            const std::string& bytes);
+    ManifestPut put_manifest(const std::string& reference, const std::string& media_type,
+                             const std::string& bytes);
 
     // One-line error for a refused request, with a hint when it was about credentials.
     RegistryError failure(const HttpResponse& response, const std::string& method,

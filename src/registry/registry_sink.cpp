@@ -2,6 +2,7 @@
 // chunk-sized buffer into PATCHes; a registry that refuses chunks gets the rest spooled to a
 // temporary file and one monolithic upload, so memory stays bounded either way.
 #include "registry/blob_upload.hpp"
+#include "registry/referrers.hpp"
 #include "registry/registry_client.hpp"
 
 #include <ckimg/error.hpp>
@@ -201,7 +202,8 @@ Descriptor RegistrySink::put_blob(const std::string& media_type, std::string_vie
     std::lock_guard client_lock(state_->client_mutex);
     auto& client = *state_->client;
     if (registry::is_manifest_media_type(media_type)) {
-        client.put_manifest(blob.digest.str(), media_type, data);
+        registry::keep_referrers_tag(client, data,
+                                     client.put_manifest(blob.digest.str(), media_type, data));
         std::lock_guard lock(state_->mutex);
         state_->manifests[blob.digest.str()] = {media_type, std::move(data)};
         return blob;

@@ -189,6 +189,24 @@ reg_skopeo_inspect_raw "rt/normal@$(json_get "$WORK/subject-index.json" 'd["mani
 assert_eq "$base" "$(json_get "$WORK/subject-manifest.json" 'd["subject"]["digest"]')" "subject digest"
 assert_eq 404 "$(reg_curl GET "/v2/rt/normal/referrers/$base" -o /dev/null -w '%{http_code}')" \
     "distribution 2.8 has no referrers API (clients fall back to the tag schema)"
+# So ckimg keeps the referrers tag schema: an index under sha256-<hex> of the base image lists
+# the checkpoint manifest with its artifactType and annotations.
+checkpoint_manifest=$(json_get "$WORK/subject-index.json" 'd["manifests"][0]["digest"]')
+reg_skopeo_inspect_raw "rt/normal:sha256-${base#sha256:}" >"$WORK/referrers.json" ||
+    fail "no referrers tag sha256-${base#sha256:} for the base image"
+assert_eq "$checkpoint_manifest" "$(json_get "$WORK/referrers.json" '" ".join(m["digest"] for m in d["manifests"])')" \
+    "the referrers tag lists the checkpoint manifest"
+assert_eq application/vnd.oci.image.checkpoint.v1 \
+    "$(json_get "$WORK/referrers.json" 'd["manifests"][0]["artifactType"]')" "referrer's artifactType"
+assert_eq counter \
+    "$(json_get "$WORK/referrers.json" 'd["manifests"][0]["annotations"]["org.opencontainers.image.checkpoint.name"]')" \
+    "referrer's annotations"
+# Pushing the same checkpoint again (here from a layout, the other push path) lists it once.
+"$CKIMG" build "$WORK/crio.tar" --format oci-checkpoint --base-image "$REG_HOST/rt/normal:v1" \
+    -o "oci:$WORK/subject-layout:latest" "${F[@]}" -q 2>/dev/null
+"$CKIMG" push "oci:$WORK/subject-layout:latest" "$REG_HOST/rt/normal:again" "${F[@]}" -q
+reg_skopeo_inspect_raw "rt/normal:sha256-${base#sha256:}" >"$WORK/referrers2.json"
+assert_eq 1 "$(json_get "$WORK/referrers2.json" 'len(d["manifests"])')" "a referrer is listed once"
 "$CKIMG" export "$REG_HOST/rt/normal:counter-ckpt" "$WORK/subject.tar" "${F[@]}" -q
 diff "$WORK/crio.listing" <(listing "$WORK/subject.tar") || fail "export of the image with a subject"
 
