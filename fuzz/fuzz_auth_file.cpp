@@ -27,11 +27,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     ckimg::registry::AuthEnvironment env;
     env.auth_file = file.path();
     env.warn = [](const std::string&) {};
-    for (const auto& [registry, repository] : {std::pair{"registry.example.com:5000", "team/app"},
-                                               {"docker.io", "library/ubuntu"},
-                                               {"[::1]:5000", "a/b/c"}}) {
+    for (const auto& target : {std::pair{"registry.example.com:5000", "team/app"},
+                               {"docker.io", "library/ubuntu"},
+                               {"[::1]:5000", "a/b/c"}}) {
         ckimg::fuzz::expect_only_errors(
-            [&] { (void)ckimg::registry::find_credentials(env, registry, repository); });
+            [&] { (void)ckimg::registry::find_credentials(env, target.first, target.second); });
     }
     auto copy = scratch_dir + "/auth.json";
     if (auto* out = std::fopen(copy.c_str(), "wb")) {

@@ -26,6 +26,9 @@ nlohmann::json parse_untrusted_json(std::string_view text, const std::string& wh
         auto bracket = message.find("] ");
         if (bracket != std::string::npos) message = message.substr(bracket + 2);
         throw InputError(what + ": not valid JSON (" + message + ")");
+    } catch (const nlohmann::json::out_of_range&) {
+        // A number such as 1e999 that no double holds: valid JSON grammar, not a usable value.
+        throw InputError(what + ": a number in the JSON is out of range");
     }
 }
 

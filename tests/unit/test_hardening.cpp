@@ -155,4 +155,8 @@ TEST_CASE("JSON of the wrong type is an InputError, never a JSON library error",
     CHECK(registry::describe_error_body(std::string(1 << 20, '[')).empty());
     CHECK_THROWS_WITH(parse_untrusted_json(std::string(100000, '['), "x"),
                       "x: JSON nested deeper than 64 levels");
+    // Found by fuzz_image_json: grammatical numbers that no double holds.
+    CHECK_THROWS_WITH(parse_untrusted_json(R"({"size": 41e999384})", "manifest"),
+                      "manifest: a number in the JSON is out of range");
+    CHECK_THROWS_AS(parse_untrusted_json("-1e400", "x"), InputError);
 }
