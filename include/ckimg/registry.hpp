@@ -5,6 +5,7 @@
 #include <ckimg/reference.hpp>
 #include <ckimg/sink.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -29,6 +30,9 @@ struct RegistryOptions {
     std::string certs_dir_root;          // "" = /etc/containers/certs.d and /etc/docker/certs.d
     std::vector<std::string> mount_from; // repositories to try cross-repo mounts from
     bool verbose = false;
+    // Set by the caller's SIGINT/SIGTERM handler: transfers and retry waits stop, the operation
+    // throws (nothing is tagged). Null: not interruptible.
+    const std::atomic<bool>* interrupt = nullptr;
     // Where warnings go (e.g. "auth file is readable by other users"); empty: stderr.
     std::function<void(const std::string&)> warn;
 };

@@ -25,7 +25,7 @@ struct ConvertFlags {
 ConvertOptions to_options(const ConvertFlags& flags, const std::atomic<bool>* cancel) {
     ConvertOptions options;
     options.source = flags.source;
-    options.registry = to_registry_options(flags.registry);
+    options.registry = to_registry_options(flags.registry, cancel);
     auto& build = options.build;
     build.destination = flags.output;
     build.tag = flags.tag;

@@ -20,7 +20,7 @@ int run_export(const ExportFlags& flags, const std::atomic<bool>* cancel) {
     ExportOptions options;
     options.source = flags.source;
     options.output = flags.output;
-    options.registry = to_registry_options(flags.registry);
+    options.registry = to_registry_options(flags.registry, cancel);
     options.cancel = cancel;
     auto result = export_checkpoint(options);
     if (flags.json) {

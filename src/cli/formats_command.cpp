@@ -15,8 +15,8 @@ void add_formats_command(CLI::App& app, Invocation& invocation) {
             auto list = nlohmann::json::array();
             for (const auto* format : all_formats()) {
                 if (*json)
-                    list.push_back({{"name", format->name()},
-                                    {"description", format->description()}});
+                    list.push_back(
+                        {{"name", format->name()}, {"description", format->description()}});
                 else
                     std::cout << format->name() << "\t" << format->description() << '\n';
             }

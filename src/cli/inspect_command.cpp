@@ -78,7 +78,7 @@ void print_image(const ImageFacts& image, bool checkpoint) {
 
 int run_inspect(const InspectFlags& flags, const std::atomic<bool>* cancel) {
     InspectOptions options;
-    options.registry = to_registry_options(flags.registry);
+    options.registry = to_registry_options(flags.registry, cancel);
     options.cancel = cancel;
     if (!flags.platform.empty()) options.platform = Platform::parse(flags.platform);
     auto report = inspect(flags.target, options);

@@ -29,7 +29,7 @@ nlohmann::json pull_json(const PullResult& result) {
 
 int run_pull(const PullFlags& flags, const std::atomic<bool>* cancel) {
     PullOptions options;
-    options.registry = to_registry_options(flags.registry);
+    options.registry = to_registry_options(flags.registry, cancel);
     options.cancel = cancel;
     ProgressDisplay progress(!flags.json && !flags.quiet);
     options.progress = progress.callback();

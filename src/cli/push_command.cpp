@@ -65,11 +65,11 @@ nlohmann::json push_json(const PushResult& result) {
             {"bytes", result.bytes}};
 }
 
-int run_push(const PushFlags& flags) {
+int run_push(const PushFlags& flags, const std::atomic<bool>* cancel) {
     auto source = parse_local_target(flags.source);
     auto target = Reference::parse(flags.target);
     PushOptions options;
-    options.registry = to_registry_options(flags.registry);
+    options.registry = to_registry_options(flags.registry, cancel);
     options.extra_tags = flags.tags;
     ProgressDisplay progress(!flags.json && !flags.quiet);
     options.progress = progress.callback();
@@ -111,7 +111,9 @@ void add_push_command(CLI::App& app, Invocation& invocation) {
     cmd->add_flag("--json", flags->json, "Print the result as one JSON object on stdout");
     cmd->add_flag("-q,--quiet", flags->quiet, "Print nothing on success");
     add_registry_flags(*cmd, flags->registry, true);
-    cmd->callback([flags, &invocation] { invocation.run = [flags] { return run_push(*flags); }; });
+    cmd->callback([flags, &invocation] {
+        invocation.run = [flags, cancel = invocation.cancel] { return run_push(*flags, cancel); };
+    });
 }
 
 } // namespace ckimg::cli

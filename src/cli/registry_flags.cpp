@@ -44,11 +44,16 @@ std::uint64_t parse_size(const std::string& text, const char* flag) {
     }
     auto unit = text.substr(end);
     std::uint64_t scale = 1;
-    if (unit == "" || unit == "B") scale = 1;
-    else if (unit == "K" || unit == "KiB" || unit == "k") scale = 1ull << 10;
-    else if (unit == "M" || unit == "MiB") scale = 1ull << 20;
-    else if (unit == "G" || unit == "GiB") scale = 1ull << 30;
-    else throw UsageError(std::string(flag) + " \"" + text + "\": unknown unit \"" + unit + "\"");
+    if (unit == "" || unit == "B")
+        scale = 1;
+    else if (unit == "K" || unit == "KiB" || unit == "k")
+        scale = 1ull << 10;
+    else if (unit == "M" || unit == "MiB")
+        scale = 1ull << 20;
+    else if (unit == "G" || unit == "GiB")
+        scale = 1ull << 30;
+    else
+        throw UsageError(std::string(flag) + " \"" + text + "\": unknown unit \"" + unit + "\"");
     return value * scale;
 }
 
@@ -73,7 +78,8 @@ std::string read_password_from_terminal(const std::string& prompt) {
 
 } // namespace
 
-RegistryOptions to_registry_options(const RegistryFlags& flags) {
+RegistryOptions to_registry_options(const RegistryFlags& flags,
+                                    const std::atomic<bool>* interrupt) {
     RegistryOptions options;
     options.insecure = flags.insecure;
     options.ca_file = flags.ca_file;
@@ -84,12 +90,16 @@ RegistryOptions to_registry_options(const RegistryFlags& flags) {
         options.creds += ":" + read_password_from_terminal("Password for " + flags.creds + ": ");
     options.auth_file = flags.auth_file;
     options.retries = flags.retries;
-    if (!flags.chunk_size.empty()) options.chunk_size = parse_size(flags.chunk_size, "--chunk-size");
+    if (!flags.chunk_size.empty())
+        options.chunk_size = parse_size(flags.chunk_size, "--chunk-size");
     options.jobs = flags.jobs;
     options.timeout_seconds = flags.timeout;
     options.mount_from = flags.mount_from;
     options.verbose = flags.verbose;
-    options.warn = [](const std::string& message) { std::cerr << "ckimg: warning: " << message << '\n'; };
+    options.interrupt = interrupt;
+    options.warn = [](const std::string& message) {
+        std::cerr << "ckimg: warning: " << message << '\n';
+    };
     return options;
 }
 
@@ -117,8 +127,7 @@ void ProgressDisplay::State::update(const TransferProgress& progress) {
     it->second.done = progress.done;
     it->second.total = progress.total;
     it->second.finished = progress.finished;
-    if (!progress.finished && !inserted && now - last_draw < std::chrono::milliseconds(100))
-        return;
+    if (!progress.finished && !inserted && now - last_draw < std::chrono::milliseconds(100)) return;
     last_draw = now;
     draw();
 }
@@ -129,11 +138,14 @@ void ProgressDisplay::State::draw() {
     for (const auto& [digest, blob] : blobs) {
         double seconds = std::chrono::duration<double>(now - blob.start).count();
         double rate = seconds > 0 ? static_cast<double>(blob.done) / seconds : 0;
-        double eta = rate > 0 ? static_cast<double>(blob.total - std::min(blob.done, blob.total)) / rate : 0;
+        double eta =
+            rate > 0 ? static_cast<double>(blob.total - std::min(blob.done, blob.total)) / rate : 0;
         std::fprintf(stderr, "\033[2K%.19s  %9.1f / %.1f MiB  %7.1f MiB/s  %s\n", digest.c_str(),
                      static_cast<double>(blob.done) / 1048576.0,
                      static_cast<double>(blob.total) / 1048576.0, rate / 1048576.0,
-                     blob.finished ? "done" : ("ETA " + std::to_string(static_cast<int>(eta)) + "s").c_str());
+                     blob.finished
+                         ? "done"
+                         : ("ETA " + std::to_string(static_cast<int>(eta)) + "s").c_str());
     }
     lines_drawn = blobs.size();
     std::fflush(stderr);

@@ -27,7 +27,8 @@ struct RegistryFlags {
 void add_registry_flags(CLI::App& cmd, RegistryFlags& flags, bool for_push);
 // Turns the flags into library options; prompts for a password missing from --creds on a
 // terminal.
-RegistryOptions to_registry_options(const RegistryFlags& flags);
+// `interrupt`: the process's SIGINT/SIGTERM flag, so that the command's transfers stop on it.
+RegistryOptions to_registry_options(const RegistryFlags& flags, const std::atomic<bool>* interrupt);
 // "8M", "4MiB", "1048576" -> bytes; throws UsageError.
 std::uint64_t parse_size(const std::string& text, const char* flag);
 

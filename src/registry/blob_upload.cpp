@@ -219,7 +219,7 @@ void BlobUpload::finish(const Digest& digest, RangeReader* source, std::uint64_t
         body.emplace(*source, offset_, end, progress_);
         request.stream = &*body;
     }
-    auto response = client_.send(request, false);
+    auto response = body ? client_.send(request, false) : send_closing_put(request, digest);
     if (response.status != 201 && response.status != 204 && response.status != 200)
         throw client_.failure(response, "PUT", request.url);
     if (auto echoed = response.header("docker-content-digest"); echoed && *echoed != digest.str())
@@ -227,6 +227,29 @@ void BlobUpload::finish(const Digest& digest, RangeReader* source, std::uint64_t
                             redact_url(request.url) + ")");
     offset_ = end;
     if (progress_) progress_(end);
+}
+
+// The closing PUT of a chunked upload carries no data, so it is retried where it failed rather
+// than by the caller, which would start the whole blob over (and send it all again).
+HttpResponse BlobUpload::send_closing_put(const HttpRequest& request, const Digest& digest) {
+    Backoff backoff(client_.session().retry_policy(), &client_.session().cancel);
+    bool answer_lost = false;
+    while (true) {
+        try {
+            auto response = client_.send(request, false);
+            // A PUT whose answer was lost may have completed the upload: the session is gone.
+            if (answer_lost && response.status == 404 && client_.blob_size(digest)) {
+                response.status = 201;
+                return response;
+            }
+            if (!retryable_status(response.status) || !backoff.next_attempt()) return response;
+            backoff.wait(&response);
+        } catch (const TransportError&) {
+            if (backoff.cancelled() || !backoff.next_attempt()) throw;
+            answer_lost = true;
+            backoff.wait();
+        }
+    }
 }
 
 namespace {

@@ -65,6 +65,7 @@ private:
     bool send_one_chunk(RangeReader& source, std::uint64_t end, Backoff& backoff);
     void accept_session(const HttpResponse& response, const std::string& request_url);
     void resync(Backoff& backoff);
+    HttpResponse send_closing_put(const HttpRequest& request, const Digest& digest);
 
     RegistryClient& client_;
     ByteProgress progress_;

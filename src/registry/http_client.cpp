@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -51,6 +52,11 @@ struct Exchange {
     const TlsConfig* tls = nullptr;
     std::exception_ptr sink_error; // what request->body_sink threw
     bool oversized = false;        // the kept body went past request->max_response
+    // Stall detection (--timeout): the time the byte counts last moved.
+    long stall_seconds = 0;
+    curl_off_t moved = -1;
+    std::chrono::steady_clock::time_point last_moved = std::chrono::steady_clock::now();
+    bool stalled = false;
 };
 
 // "HTTP/1.1 200 OK", "HTTP/2 206": the status, known before the body (for body_sink).
@@ -117,9 +123,21 @@ std::size_t on_read(char* buffer, std::size_t size, std::size_t count, void* use
     return n;
 }
 
-int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+// Also the stall timeout: curl's low-speed limit averages the rate over several seconds, so after
+// a burst it fires seconds late; counting from the last byte moved fires when --timeout says.
+int on_progress(void* user, curl_off_t, curl_off_t downloaded, curl_off_t, curl_off_t uploaded) {
     auto* exchange = static_cast<Exchange*>(user);
-    return exchange->cancel != nullptr && exchange->cancel->load() ? 1 : 0;
+    if (exchange->cancel != nullptr && exchange->cancel->load()) return 1;
+    auto now = std::chrono::steady_clock::now();
+    if (downloaded + uploaded != exchange->moved) {
+        exchange->moved = downloaded + uploaded;
+        exchange->last_moved = now;
+    } else if (exchange->stall_seconds > 0 &&
+               now - exchange->last_moved >= std::chrono::seconds(exchange->stall_seconds)) {
+        exchange->stalled = true;
+        return 1;
+    }
+    return 0;
 }
 
 CURLcode on_ssl_context(CURL*, void* ssl_ctx, void* user) {
@@ -213,7 +231,11 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
     CURL* curl = impl_->curl;
     curl_easy_reset(curl); // keeps the connection cache, forgets the previous request
     HttpResponse response;
-    Exchange exchange{&request, &response, 0, cancel_, nullptr, {}, false};
+    Exchange exchange;
+    exchange.request = &request;
+    exchange.response = &response;
+    exchange.cancel = cancel_;
+    exchange.stall_seconds = settings_->stall_timeout_seconds;
     auto url = Url::parse(request.url);
     auto tls = settings_->tls->for_host(url.host_port());
     if (request.stream != nullptr) request.stream->rewind();
@@ -225,9 +247,7 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "ckimg/" CKIMG_VERSION);
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, impl_->error);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, settings_->connect_timeout_seconds);
-    // A stall, not a total-time limit: a large blob on a slow link may take hours.
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, settings_->stall_timeout_seconds);
+    // A stall, not a total-time limit (a large blob on a slow link may take hours): on_progress.
     curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, upload_buffer_size);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &exchange);
@@ -258,8 +278,7 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
     if (code != CURLE_OK) {
         std::string detail = impl_->error[0] != '\0' ? impl_->error : curl_easy_strerror(code);
         if (code == CURLE_ABORTED_BY_CALLBACK && cancelled()) detail = "cancelled";
-        // curl words this two ways (whole-transfer timeout, low-speed limit); say it once, ours.
-        if (code == CURLE_OPERATION_TIMEDOUT)
+        if (exchange.stalled || code == CURLE_OPERATION_TIMEDOUT)
             detail = "no data from the registry for " +
                      std::to_string(settings_->stall_timeout_seconds) + " s (see --timeout)";
         if (settings_->verbose) trace(request, response, detail.c_str());

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "registry/http_client.hpp"
+#include "registry/interrupt_relay.hpp"
 #include "registry/retry.hpp"
 #include "registry/token_auth.hpp"
 
@@ -48,6 +49,7 @@ private:
     std::unique_ptr<Authenticator> auth_;
     std::uint64_t chunk_size_;
     mutable std::mutex mutex_;
+    InterruptRelay interrupt_relay_{options_.interrupt, cancel}; // declared after `cancel`
     std::string base_url_;
 };
 

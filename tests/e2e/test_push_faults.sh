@@ -87,6 +87,15 @@ CHECKED=$(retry_after_honoured) || fail "Retry-After not honoured"
 ((CHECKED >= 2)) || fail "only $CHECKED 429 answers were met"
 verify_pushed e2e/big v1 "$WORK/big" latest
 
+step "E: 503s on the closing PUT of a chunked upload are retried there: no chunk is sent again"
+LAYER_HEX=$(ls -S "$WORK/big/blobs/sha256" | head -1)
+fresh_registry "[{\"method\": \"PUT\", \"path\": \"/blobs/uploads/.*digest=sha256(:|%3[Aa])$LAYER_HEX\",
+                  \"action\": \"status\", \"status\": 503, \"times\": 2}]"
+ck_push e2 "oci:$WORK/big:latest" "$PROXY_HOST/e2e/big:v1" "${PUSH[@]}"
+assert_eq 2 "$(proxy_faults status)" "503s on the closing PUT"
+verify_pushed e2e/big v1 "$WORK/big" latest
+assert_eq "$TOTAL" "$(upload_bytes e2e/big in)" "bytes sent for a push whose closing PUT was refused twice"
+
 step "F: more 503s than --retries on the manifest: one line, exit 1, no tag"
 fresh_registry '[{"method": "PUT", "path": "/manifests/", "action": "status", "status": 503, "times": 0}]'
 ck_fails 1 "503" f1 push "oci:$WORK/small:latest" "$PROXY_HOST/e2e/small:v1" --insecure --retries 2
@@ -109,5 +118,22 @@ set_proxy_rules '[{"method": "PATCH", "path": "/blobs/uploads/", "action": "drop
                   {"method": "PUT", "path": "/blobs/uploads/", "action": "drop", "times": 0}]'
 ck_fails 1 "" f3 push "oci:$WORK/big:latest" "$PROXY_HOST/e2e/big:v1" "${PUSH_FEW_RETRIES[@]}"
 assert_eq "$SMALL_DIGEST" "$(reg_manifest_digest e2e/big v1)" "the tag still names the old image"
+
+step "G: SIGINT in the middle of a stalled upload: the push stops at once, exit 130, no tag"
+fresh_registry '[{"method": "PATCH", "path": "/blobs/uploads/", "action": "stall", "after_bytes": "1M",
+                  "seconds": 60, "skip": 2}]'
+MARK=$(log_mark "$PROXY_LOG")
+"$CKIMG" push "oci:$WORK/big:latest" "$PROXY_HOST/e2e/big:v1" "${PUSH[@]}" -q 2>"$WORK/g.err" &
+PUSH_PID=$!
+wait_for_log "$PROXY_LOG" '"action": "stall"' 120 "$MARK"
+kill -INT "$PUSH_PID"
+# Not a timing test: 20 s only tells "stopped" from "ignored the signal" (the stall lasts 60 s).
+for ((i = 0; i < 200; i++)); do kill -0 "$PUSH_PID" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$PUSH_PID" 2>/dev/null && fail "the push still runs 20 s after SIGINT"
+status=0
+wait "$PUSH_PID" || status=$?
+assert_eq 130 "$status" "exit status after SIGINT"
+assert_eq 1 "$(wc -l <"$WORK/g.err")" "lines on stderr after SIGINT: $(cat "$WORK/g.err")"
+assert_eq absent "$(reg_image_state e2e/big v1)" "tag after an interrupted push"
 
 echo "test_push_faults: ok" >&2

@@ -83,6 +83,21 @@ step "quiet push prints nothing"
 assert_eq "" "$(cat "$WORK/q.out" "$WORK/q.err")" "output of push -q"
 assert_eq "$DIGEST" "$(reg_manifest_digest e2e/app quiet)" "digest of the quiet push"
 
+step "progress: a live line per blob on a terminal; none without one, with -q or --json"
+need script
+# script(1) gives the push a pseudo-terminal: what a user at a shell sees.
+script -qec "$(printf '%q ' "$CKIMG" push "oci:$WORK/app:latest" "$REG_HOST/e2e/tty:v1" "${F[@]}")" \
+    /dev/null >"$WORK/tty.out" 2>&1 </dev/null || fail "push on a terminal failed: $(tail -3 "$WORK/tty.out")"
+for blob in $(reg_json "$APP_BUILD_JSON" '" ".join(l["digest"][:19] for l in d["layers"])'); do
+    grep -aq "${blob}.*MiB/s" "$WORK/tty.out" || fail "no progress line for $blob on a terminal"
+done
+grep -aq 'done' "$WORK/tty.out" || fail "the progress lines never say done"
+"$CKIMG" push "oci:$WORK/app:latest" "$REG_HOST/e2e/notty:v1" "${F[@]}" 2>"$WORK/notty.err" >/dev/null
+! grep -q 'MiB/s' "$WORK/notty.err" || fail "progress lines without a terminal: $(cat "$WORK/notty.err")"
+script -qec "$(printf '%q ' "$CKIMG" push "oci:$WORK/app:latest" "$REG_HOST/e2e/tty:json" "${F[@]}" --json)" \
+    /dev/null >"$WORK/tty-json.out" 2>&1 </dev/null
+! grep -aq 'MiB/s' "$WORK/tty-json.out" || fail "progress lines with --json"
+
 step "a registry that answers relative Location headers (http.relativeurls)"
 REG_RELATIVE_URLS=true start_registry plain
 ck_push rel "oci:$WORK/app:latest" "$REG_HOST/e2e/app:v1" --insecure --chunk-size 4M
