@@ -25,10 +25,12 @@ constexpr std::size_t kMaxIndexSize = 16 << 20;
 std::string read_small_file(const fs::path& path, std::size_t limit) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw IoError(errno_message("cannot read " + path.string()));
+    // Read in pieces rather than into a buffer of the limit's size: index.json is a few KiB,
+    // and a 16 MiB allocation would stay in the heap for the rest of the build.
     std::string data;
-    data.resize(limit + 1);
-    in.read(data.data(), static_cast<std::streamsize>(data.size()));
-    data.resize(static_cast<std::size_t>(in.gcount()));
+    char piece[64 * 1024];
+    while (data.size() <= limit && in.read(piece, sizeof piece).gcount() > 0)
+        data.append(piece, static_cast<std::size_t>(in.gcount()));
     if (data.size() > limit)
         throw InputError(path.string() + ": larger than the " + std::to_string(limit >> 20) +
                          " MiB limit");

@@ -99,6 +99,9 @@ struct RegistrySink::State {
 
 namespace {
 
+// 8 MiB: above every registry's minimum chunk (ECR's 5 MiB), few requests per GiB.
+constexpr std::uint64_t kMaxStreamingChunk = 8 << 20;
+
 class StreamingBlobWriter : public BlobWriter {
 public:
     explicit StreamingBlobWriter(RegistrySink::State& state)
@@ -134,8 +137,12 @@ public:
     }
 
 private:
+    // Each blob being produced holds one chunk in memory: the default is capped so that
+    // build --push stays within its memory bound; an explicit --chunk-size wins.
     std::uint64_t threshold() const {
         auto chunk = state_.session->chunk_size();
+        if (state_.options.registry.chunk_size == 0)
+            chunk = std::min<std::uint64_t>(chunk, kMaxStreamingChunk);
         return std::max<std::uint64_t>(chunk, upload_ ? upload_->min_chunk() : 0);
     }
 
