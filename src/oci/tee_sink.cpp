@@ -34,7 +34,7 @@ private:
 class ThreadedBlobWriter : public BlobWriter {
 public:
     explicit ThreadedBlobWriter(std::unique_ptr<BlobWriter> inner)
-        : inner_(std::move(inner)), stage_(*inner_, 1 << 20, 4) {}
+        : inner_(std::move(inner)), stage_(*inner_, 1 << 20, 2) {}
     void write(const std::uint8_t* data, std::size_t size) override { stage_.write(data, size); }
     void finish() override {
         if (finished_) return;

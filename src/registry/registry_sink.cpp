@@ -12,6 +12,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <future>
 #include <map>
 #include <mutex>
 #include <unistd.h>
@@ -99,26 +100,35 @@ struct RegistrySink::State {
 
 namespace {
 
-// 8 MiB: above every registry's minimum chunk (ECR's 5 MiB), few requests per GiB.
-constexpr std::uint64_t kMaxStreamingChunk = 8 << 20;
+// Two chunks are in memory per streamed blob (one being sent, one filling): 5 MiB keeps
+// build --push within its memory bound and is the smallest chunk every registry takes (ECR's
+// minimum); GHCR's default of 4 MiB is smaller still.
+constexpr std::uint64_t kMaxStreamingChunk = 5 << 20;
 
+// Uploads a blob while it is produced: each full chunk is PATCHed on a helper thread while the
+// next one fills, so compression and the network overlap instead of taking turns.
 class StreamingBlobWriter : public BlobWriter {
 public:
     explicit StreamingBlobWriter(RegistrySink::State& state)
         : state_(state), client_(*state.session) {}
 
+    ~StreamingBlobWriter() override {
+        if (sending_.valid()) sending_.wait(); // the thread uses this object
+    }
+
     void write(const std::uint8_t* data, std::size_t size) override {
         auto* bytes = reinterpret_cast<const char*>(data);
         size_ += size;
         if (spool_) return spool_->write(bytes, size);
-        buffer_.append(bytes, size);
-        while (!spool_ && buffer_.size() >= threshold())
-            send_chunk();
+        filling_.append(bytes, size);
+        while (!spool_ && filling_.size() >= chunk_length())
+            hand_off_chunk();
     }
 
     void finish() override {}
 
     void commit(const Digest& digest) override {
+        wait_for_chunk_in_flight();
         Descriptor blob{
             "application/octet-stream", digest, static_cast<std::int64_t>(size_), {}, {}, {}};
         if (spool_) {
@@ -131,54 +141,76 @@ public:
             upload_ = std::make_unique<BlobUpload>(client_, nullptr);
             upload_->start();
         }
-        BufferReader reader(buffer_, sent_);
+        BufferReader reader(filling_, filling_offset_);
         upload_->finish(digest, &reader, size_);
         state_.count(registry::BlobOutcome::uploaded, size_);
     }
 
 private:
-    // Each blob being produced holds one chunk in memory: the default is capped so that
-    // build --push stays within its memory bound; an explicit --chunk-size wins.
-    std::uint64_t threshold() const {
+    // The default is capped (see kMaxStreamingChunk); an explicit --chunk-size wins, and the
+    // registry's OCI-Chunk-Min-Length wins over both. Fixed once the upload session is open.
+    std::uint64_t chunk_length() const {
+        if (chunk_length_ != 0) return chunk_length_;
         auto chunk = state_.session->chunk_size();
         if (state_.options.registry.chunk_size == 0)
             chunk = std::min<std::uint64_t>(chunk, kMaxStreamingChunk);
-        return std::max<std::uint64_t>(chunk, upload_ ? upload_->min_chunk() : 0);
+        return chunk;
     }
 
-    void send_chunk() {
+    void hand_off_chunk() {
         if (!upload_) {
             upload_ = std::make_unique<BlobUpload>(client_, nullptr);
             upload_->start();
-            if (buffer_.size() < threshold()) return; // the registry asked for larger chunks
+            chunk_length_ = std::max<std::uint64_t>(chunk_length(), upload_->min_chunk());
+            if (filling_.size() < chunk_length_) return; // the registry asked for larger chunks
         }
-        auto length = threshold();
-        BufferReader reader(buffer_, sent_);
-        try {
+        wait_for_chunk_in_flight();
+        if (spool_) return;
+        auto length = chunk_length_;
+        in_flight_.assign(filling_, 0, length);
+        in_flight_offset_ = filling_offset_;
+        filling_.erase(0, length);
+        filling_offset_ += length;
+        sending_ = std::async(std::launch::async, [this, length] {
             if (state_.session->chunking_rejected) throw registry::ChunkingRejected("known");
-            upload_->send_chunks(reader, sent_ + length, length);
+            BufferReader reader(in_flight_, in_flight_offset_);
+            upload_->send_chunks(reader, in_flight_offset_ + length, length);
+        });
+    }
+
+    // Rethrows what the chunk's upload threw; a refusal of chunking turns into a spool.
+    void wait_for_chunk_in_flight() {
+        if (!sending_.valid()) return;
+        try {
+            sending_.get();
         } catch (const registry::ChunkingRejected&) {
-            return spool_everything();
+            spool_everything();
         }
-        sent_ += length;
-        buffer_.erase(0, length);
     }
 
     void spool_everything() {
-        if (sent_ != 0) throw RegistryError("registry refused a chunk in the middle of an upload");
+        if (in_flight_offset_ != 0)
+            throw RegistryError("registry refused a chunk in the middle of an upload");
         state_.session->chunking_rejected = true;
         spool_ = std::make_unique<Spool>();
-        spool_->write(buffer_.data(), buffer_.size());
-        buffer_.clear();
-        buffer_.shrink_to_fit();
+        spool_->write(in_flight_.data(), in_flight_.size());
+        spool_->write(filling_.data(), filling_.size());
+        for (auto* buffer : {&in_flight_, &filling_}) {
+            buffer->clear();
+            buffer->shrink_to_fit();
+        }
         upload_.reset();
     }
 
     RegistrySink::State& state_;
     RegistryClient client_;
     std::unique_ptr<BlobUpload> upload_;
-    std::string buffer_;
-    std::uint64_t sent_ = 0;
+    std::uint64_t chunk_length_ = 0;
+    std::string filling_;              // bytes not yet handed to a PATCH
+    std::uint64_t filling_offset_ = 0; // offset of filling_[0] in the blob
+    std::string in_flight_;            // the chunk being PATCHed (kept for its retries)
+    std::uint64_t in_flight_offset_ = 0;
+    std::future<void> sending_;
     std::uint64_t size_ = 0;
     std::unique_ptr<Spool> spool_;
 };

@@ -119,6 +119,16 @@ set_proxy_rules '[{"method": "PATCH", "path": "/blobs/uploads/", "action": "drop
 ck_fails 1 "" f3 push "oci:$WORK/big:latest" "$PROXY_HOST/e2e/big:v1" "${PUSH_FEW_RETRIES[@]}"
 assert_eq "$SMALL_DIGEST" "$(reg_manifest_digest e2e/big v1)" "the tag still names the old image"
 
+step "H: build --push to a registry that refuses chunked PATCHes: spooled, pushed whole"
+fresh_registry '[{"method": "PATCH", "path": "/blobs/uploads/", "action": "status", "status": 405, "times": 0}]'
+status=0
+"$CKIMG" build "$WORK/big.tar" -o "oci:$WORK/big-spooled:latest" --compression none \
+    --push "$PROXY_HOST/e2e/spooled:v1" --insecure --retries 2 -q 2>"$WORK/h.err" || status=$?
+assert_eq 0 "$status" "build --push without chunking: $(cat "$WORK/h.err")"
+(($(proxy_faults status) >= 1)) || fail "no PATCH was refused: the fallback was not exercised"
+assert_eq "$BIG_DIGEST" "$(reg_manifest_digest e2e/spooled v1)" "the spooled push's image"
+assert_eq complete "$(reg_image_state e2e/spooled v1)" "the spooled push's blobs"
+
 step "G: SIGINT in the middle of a stalled upload: the push stops at once, exit 130, no tag"
 fresh_registry '[{"method": "PATCH", "path": "/blobs/uploads/", "action": "stall", "after_bytes": "1M",
                   "seconds": 60, "skip": 2}]'

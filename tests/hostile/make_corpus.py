@@ -377,6 +377,7 @@ def archives():
         "config-not-object": with_config(b'["name", "hostile"]'),
         "config-name-number": with_config(b'{"name": 42}'),
         "config-name-object": with_config(b'{"name": {"first": "x"}}'),
+        "config-number-overflow": with_config(b'{"name": "web", "restored": 1e999}'),
         "config-empty": with_config(b""),
         "config-bad-utf8": with_config(b'{"name": "\xff\xfe"}'),
         "config-is-directory": tar([directory("config.dump/")] + base_members()[1:]),
