@@ -4,6 +4,7 @@
 #include "archive/archive_input.hpp"
 #include "archive/checkpoint_metadata.hpp"
 #include "archive/entry_path.hpp"
+#include "archive/entry_type.hpp"
 #include "core/json_limits.hpp"
 
 #include <archive.h>
@@ -180,25 +181,6 @@ const CheckpointInfo& CheckpointArchive::info() const {
 
 namespace {
 
-EntryType entry_type_of(const std::string& where, const std::string& path, archive_entry* entry) {
-    if (archive_entry_hardlink(entry) != nullptr) return EntryType::hardlink;
-    switch (archive_entry_filetype(entry)) {
-    case AE_IFREG:
-        return EntryType::file;
-    case AE_IFDIR:
-        return EntryType::directory;
-    case AE_IFLNK:
-        return EntryType::symlink;
-    case AE_IFCHR:
-    case AE_IFBLK:
-        throw InputError(where + ": entry \"" + path + "\": device node refused");
-    case AE_IFIFO:
-        throw InputError(where + ": entry \"" + path + "\": FIFO refused");
-    default:
-        throw InputError(where + ": entry \"" + path + "\": unsupported entry type");
-    }
-}
-
 // Refuses entries that would replace an earlier one or be written through a non-directory.
 void check_against_earlier(const std::string& where, const std::string& path,
                            const std::unordered_map<std::string, EntryType>& seen) {
@@ -260,7 +242,7 @@ void CheckpointArchive::scan(const std::function<void(ArchiveEntry&)>& visit) {
         auto path = normalize_entry_path(where, raw_name ? raw_name : "");
         if (!path) continue; // the "./" root entry itself
         impl.last_entry = *path;
-        auto type = entry_type_of(where, *path, entry);
+        auto type = classify_entry(where, *path, entry);
         check_against_earlier(where, *path, impl.seen);
         if (archive_entry_sparse_count(entry) > 0)
             throw InputError(where + ": entry \"" + *path +

@@ -3,6 +3,7 @@
 #include <ckimg/error.hpp>
 #include <ckimg/media_types.hpp>
 
+#include "archive/entry_type.hpp"
 #include "core/json_limits.hpp"
 #include "formats/entry_guard.hpp"
 #include "oci/tar_writer.hpp"
@@ -57,21 +58,6 @@ la_ssize_t read_callback(archive*, void* client, const void** block) {
     } catch (...) {
         input->error = std::current_exception();
         return -1;
-    }
-}
-
-EntryType entry_type(const std::string& where, const char* name, archive_entry* entry) {
-    if (archive_entry_hardlink(entry) != nullptr) return EntryType::hardlink;
-    switch (archive_entry_filetype(entry)) {
-    case AE_IFREG:
-        return EntryType::file;
-    case AE_IFDIR:
-        return EntryType::directory;
-    case AE_IFLNK:
-        return EntryType::symlink;
-    default:
-        throw InputError(where + ": entry \"" + std::string(name ? name : "") +
-                         "\": not a file, directory or link (refused)");
     }
 }
 
@@ -141,7 +127,7 @@ void LayerReader::Impl::fail(const char* what) {
 // Fills `current` from a tar header; false for the root entry, which is skipped.
 bool LayerReader::Impl::take_header(archive_entry* entry) {
     const char* name = archive_entry_pathname(entry);
-    auto type = entry_type(guard.where(), name, entry);
+    auto type = classify_entry(guard.where(), name ? name : "", entry);
     std::string link;
     if (type == EntryType::symlink && archive_entry_symlink(entry) != nullptr)
         link = archive_entry_symlink(entry);

@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "test_support.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -20,14 +22,7 @@ using namespace ckimg::registry;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "ckimg-auth-test.XXXXXX").string();
-        path = ::mkdtemp(pattern.data());
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
+using ckimg::test::TempDir;
 
 void write(const fs::path& path, const std::string& text, mode_t mode = 0600) {
     fs::create_directories(path.parent_path());

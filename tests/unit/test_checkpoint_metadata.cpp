@@ -20,14 +20,15 @@ CheckpointInfo read(json config, json spec) {
 } // namespace
 
 TEST_CASE("CRI-O names come from spec.dump, not config.dump's k8s_ name", "[metadata]") {
-    auto info = read(
-        {{"name", "k8s_counter_counters_default_uid_0"}, {"checkpointedTime", "2026-11-22T08:00:01Z"},
-         {"rootfsImageRef", "abc"}, {"runtime", "runc"}},
-        {{"annotations",
-          {{"io.container.manager", "cri-o"},
-           {"io.kubernetes.cri-o.Metadata", R"({"name":"counter","attempt":0})"},
-           {"io.kubernetes.pod.name", "counters"},
-           {"io.kubernetes.pod.namespace", "default"}}}});
+    auto info = read({{"name", "k8s_counter_counters_default_uid_0"},
+                      {"checkpointedTime", "2026-11-22T08:00:01Z"},
+                      {"rootfsImageRef", "abc"},
+                      {"runtime", "runc"}},
+                     {{"annotations",
+                       {{"io.container.manager", "cri-o"},
+                        {"io.kubernetes.cri-o.Metadata", R"({"name":"counter","attempt":0})"},
+                        {"io.kubernetes.pod.name", "counters"},
+                        {"io.kubernetes.pod.namespace", "default"}}}});
     CHECK(info.engine == Engine::crio);
     CHECK(info.container_name == "counter");
     CHECK(info.pod_name == "counters");

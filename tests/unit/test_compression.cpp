@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "test_support.hpp"
+
 #include <cstring>
 #include <random>
 
@@ -12,36 +14,16 @@ using namespace ckimg;
 
 namespace {
 
-class StringSink : public ByteSink {
-public:
-    void write(const std::uint8_t* data, std::size_t size) override {
-        bytes.append(reinterpret_cast<const char*>(data), size);
-    }
-    void finish() override { finished = true; }
-    std::string bytes;
-    bool finished = false;
-};
-
-class StringSource : public ByteSource {
-public:
-    explicit StringSource(std::string bytes) : bytes_(std::move(bytes)) {}
-    std::size_t read(std::uint8_t* buffer, std::size_t capacity) override {
-        auto n = std::min(capacity, bytes_.size() - pos_);
-        std::memcpy(buffer, bytes_.data() + pos_, n);
-        pos_ += n;
-        return n;
-    }
-
-private:
-    std::string bytes_;
-    std::size_t pos_ = 0;
-};
+using ckimg::test::StringSink;
+using ckimg::test::StringSource;
 
 std::string sample_input() {
     std::string text;
     std::mt19937 random(42);
-    for (int i = 0; i < 3000; ++i) text += "line " + std::to_string(i) + " of some text\n";
-    for (int i = 0; i < 200000; ++i) text += static_cast<char>(random() & 0xff);
+    for (int i = 0; i < 3000; ++i)
+        text += "line " + std::to_string(i) + " of some text\n";
+    for (int i = 0; i < 200000; ++i)
+        text += static_cast<char>(random() & 0xff);
     text += std::string(300000, '\0');
     return text;
 }
@@ -60,7 +42,8 @@ std::string decompress(Compression compression, const std::string& in) {
     auto reader = make_decompressor(compression, source);
     std::string out;
     std::uint8_t buffer[7777];
-    while (auto n = reader->read(buffer, sizeof buffer)) out.append(reinterpret_cast<char*>(buffer), n);
+    while (auto n = reader->read(buffer, sizeof buffer))
+        out.append(reinterpret_cast<char*>(buffer), n);
     return out;
 }
 
@@ -68,10 +51,14 @@ std::string decompress(Compression compression, const std::string& in) {
 
 TEST_CASE("every compression round-trips and is deterministic", "[compression]") {
     auto input = sample_input();
-    auto [compression, level] = GENERATE(table<Compression, std::optional<int>>({
-        {Compression::gzip, std::nullopt}, {Compression::gzip, 0}, {Compression::gzip, 3},
-        {Compression::gzip, 6}, {Compression::zstd, std::nullopt}, {Compression::zstd, 1},
-        {Compression::none, std::nullopt}}));
+    auto [compression, level] =
+        GENERATE(table<Compression, std::optional<int>>({{Compression::gzip, std::nullopt},
+                                                         {Compression::gzip, 0},
+                                                         {Compression::gzip, 3},
+                                                         {Compression::gzip, 6},
+                                                         {Compression::zstd, std::nullopt},
+                                                         {Compression::zstd, 1},
+                                                         {Compression::none, std::nullopt}}));
     auto once = compress(compression, level, input);
     CHECK(once == compress(compression, level, input));
     CHECK(decompress(compression, once) == input);
@@ -128,7 +115,8 @@ TEST_CASE("an error in the worker stage reaches the writer", "[pipeline]") {
     std::string data(1000, 'x');
     CHECK_THROWS_WITH(
         [&] {
-            for (int i = 0; i < 100; ++i) threaded.write(data);
+            for (int i = 0; i < 100; ++i)
+                threaded.write(data);
             threaded.finish();
         }(),
         "disk full");

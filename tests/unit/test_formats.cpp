@@ -15,6 +15,8 @@
 #include <archive_entry.h>
 #include <catch2/catch.hpp>
 
+#include "test_support.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -25,40 +27,9 @@ using nlohmann::json;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "ckimg-unit-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
-
-class StringSink : public ByteSink {
-public:
-    std::string bytes;
-    using ByteSink::write;
-    void write(const std::uint8_t* data, std::size_t size) override {
-        bytes.append(reinterpret_cast<const char*>(data), size);
-    }
-    void finish() override {}
-};
-
-class StringSource : public ByteSource {
-public:
-    explicit StringSource(std::string bytes) : bytes_(std::move(bytes)) {}
-    std::size_t read(std::uint8_t* buffer, std::size_t capacity) override {
-        auto n = std::min(capacity, bytes_.size() - offset_);
-        std::copy_n(bytes_.data() + offset_, n, buffer);
-        offset_ += n;
-        return n;
-    }
-
-private:
-    std::string bytes_;
-    std::size_t offset_ = 0;
-};
+using ckimg::test::StringSink;
+using ckimg::test::StringSource;
+using ckimg::test::TempDir;
 
 // An archive entry as the tests write and read it.
 struct Entry {

@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "test_support.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -14,19 +16,12 @@ using namespace ckimg;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "ckimg-unit-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
+using ckimg::test::TempDir;
 
 std::size_t count_files(const fs::path& dir) {
     std::size_t n = 0;
-    for (const auto& entry : fs::recursive_directory_iterator(dir)) n += entry.is_regular_file();
+    for (const auto& entry : fs::recursive_directory_iterator(dir))
+        n += entry.is_regular_file();
     return n;
 }
 

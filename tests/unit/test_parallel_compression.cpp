@@ -8,6 +8,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "test_support.hpp"
+
 #include <zlib.h>
 #include <zstd.h>
 
@@ -18,15 +20,7 @@ using namespace ckimg;
 
 namespace {
 
-class StringSink : public ByteSink {
-public:
-    void write(const std::uint8_t* data, std::size_t size) override {
-        bytes.append(reinterpret_cast<const char*>(data), size);
-    }
-    void finish() override { ++finished; }
-    std::string bytes;
-    int finished = 0;
-};
+using ckimg::test::StringSink;
 
 // Memory-page-like content: zero pages, text and random bytes, as in a checkpoint.
 std::string pages(std::size_t size, unsigned seed) {
