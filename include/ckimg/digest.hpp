@@ -14,7 +14,7 @@ public:
     Digest() = default;
     // Parses "algorithm:hex"; throws InputError on anything but a well-formed sha256/sha512.
     static Digest parse(std::string_view text);
-    static Digest sha256_hex(std::string hex);
+    static Digest sha256_hex(const std::string& hex);
 
     const std::string& algorithm() const { return algorithm_; }
     const std::string& hex() const { return hex_; }

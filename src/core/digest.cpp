@@ -10,9 +10,8 @@ namespace ckimg {
 namespace {
 
 bool is_lower_hex(std::string_view text) {
-    return std::all_of(text.begin(), text.end(), [](char c) {
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-    });
+    return std::all_of(text.begin(), text.end(),
+                       [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 std::string to_hex(const unsigned char* bytes, std::size_t size) {
@@ -36,18 +35,20 @@ Digest Digest::parse(std::string_view text) {
     auto hex = text.substr(colon + 1);
     std::size_t expected = algorithm == "sha256" ? 64 : algorithm == "sha512" ? 128 : 0;
     if (expected == 0)
-        throw InputError("unsupported digest algorithm \"" +
-                         std::string(algorithm.substr(0, 20)) + "\"");
+        throw InputError("unsupported digest algorithm \"" + std::string(algorithm.substr(0, 20)) +
+                         "\"");
     if (hex.size() != expected || !is_lower_hex(hex))
-        throw InputError("invalid digest \"" + std::string(text.substr(0, 140)) +
-                         "\": expected " + std::to_string(expected) + " lowercase hex digits");
+        throw InputError("invalid digest \"" + std::string(text.substr(0, 140)) + "\": expected " +
+                         std::to_string(expected) + " lowercase hex digits");
     Digest digest;
     digest.algorithm_ = std::string(algorithm);
     digest.hex_ = std::string(hex);
     return digest;
 }
 
-Digest Digest::sha256_hex(std::string hex) { return parse("sha256:" + hex); }
+Digest Digest::sha256_hex(const std::string& hex) {
+    return parse("sha256:" + hex);
+}
 
 struct Sha256::State {
     EVP_MD_CTX* ctx = nullptr;

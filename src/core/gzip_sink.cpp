@@ -44,7 +44,8 @@ private:
     std::size_t capacity_ = 0;
 };
 
-constexpr std::size_t kWindow = 32 * 1024; // deflate's reach back, and so each block's dictionary
+constexpr std::size_t kWindow = std::size_t{32}
+                                << 10; // deflate's reach back, and so each block's dictionary
 
 // The member header: no name, no mtime, no extra flags, OS "unknown" (as ISA-L writes it), so it
 // is the same on every host and for every level.

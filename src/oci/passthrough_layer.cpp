@@ -72,7 +72,7 @@ bool layer_shaped(int fd) {
     std::unique_ptr<archive, decltype(&archive_read_free)> reader(archive_read_new(),
                                                                   archive_read_free);
     if (!reader || archive_read_support_format_tar(reader.get()) != ARCHIVE_OK) return false;
-    if (archive_read_open_fd(reader.get(), fd, 64 * 1024) != ARCHIVE_OK) return false;
+    if (archive_read_open_fd(reader.get(), fd, std::size_t{64} << 10) != ARCHIVE_OK) return false;
     bool any = false;
     for (;;) {
         archive_entry* entry = nullptr;

@@ -15,7 +15,7 @@ namespace ckimg::registry {
 
 namespace {
 
-constexpr std::uint64_t MiB = 1024 * 1024;
+constexpr std::uint64_t MiB = std::uint64_t{1} << 20;
 
 // [begin, end) of a RangeReader as a request body that can start over.
 class RangeBody : public RequestBody {

@@ -20,7 +20,7 @@ namespace ckimg::registry {
 
 namespace {
 
-constexpr long upload_buffer_size = 512 * 1024;
+constexpr long upload_buffer_size = 512L * 1024;
 
 void global_init() {
     // curl_global_init is not thread-safe and must run once before any handle exists.

@@ -61,6 +61,7 @@ public:
     void copy_all(const std::vector<Descriptor>& blobs) {
         std::vector<std::thread> threads;
         int jobs = job_count(options_.registry.jobs, blobs.size());
+        threads.reserve(static_cast<std::size_t>(jobs));
         for (int i = 0; i < jobs; ++i)
             threads.emplace_back([&] { work(blobs); });
         for (auto& thread : threads)

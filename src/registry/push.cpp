@@ -112,6 +112,7 @@ void push_blobs(RegistrySession& session, const std::string& dir,
     BlobQueue queue{dir, blobs, options, mounts, {}, {}, {}, result};
     std::vector<std::thread> threads;
     int jobs = job_count(options.registry.jobs, blobs.size());
+    threads.reserve(static_cast<std::size_t>(jobs));
     for (int i = 0; i < jobs; ++i)
         threads.emplace_back([&] { queue.work(session); });
     for (auto& thread : threads)

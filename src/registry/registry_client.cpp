@@ -13,7 +13,7 @@ namespace ckimg::registry {
 namespace {
 
 constexpr int max_redirects = 5;
-constexpr std::size_t max_manifest_response = 64 * 1024;
+constexpr std::size_t max_manifest_response = std::size_t{64} << 10;
 
 bool is_redirect(long status) {
     return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
