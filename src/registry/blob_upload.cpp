@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
 
 namespace ckimg::registry {
 
@@ -233,23 +234,14 @@ void BlobUpload::finish(const Digest& digest, RangeReader* source, std::uint64_t
 // than by the caller, which would start the whole blob over (and send it all again).
 HttpResponse BlobUpload::send_closing_put(const HttpRequest& request, const Digest& digest) {
     Backoff backoff(client_.session().retry_policy(), &client_.session().cancel);
-    bool answer_lost = false;
-    while (true) {
-        try {
-            auto response = client_.send(request, false);
-            // A PUT whose answer was lost may have completed the upload: the session is gone.
-            if (answer_lost && response.status == 404 && client_.blob_size(digest)) {
-                response.status = 201;
-                return response;
-            }
-            if (!retryable_status(response.status) || !backoff.next_attempt()) return response;
-            backoff.wait(&response);
-        } catch (const TransportError&) {
-            if (backoff.cancelled() || !backoff.next_attempt()) throw;
-            answer_lost = true;
-            backoff.wait();
-        }
-    }
+    bool retried = false;
+    return send_with_retries(backoff, [&] {
+        bool is_retry = std::exchange(retried, true);
+        auto response = client_.send(request, false);
+        // A PUT whose answer was lost may have completed the upload: the session is gone.
+        if (is_retry && response.status == 404 && client_.blob_size(digest)) response.status = 201;
+        return response;
+    });
 }
 
 namespace {

@@ -167,9 +167,11 @@ private:
         wait_for_chunk_in_flight();
         if (spool_) return;
         auto length = chunk_length_;
-        in_flight_.assign(filling_, 0, length);
+        // The full buffer becomes the chunk; only the bytes past it are copied back.
+        in_flight_.swap(filling_);
+        filling_.assign(in_flight_, length);
+        in_flight_.resize(length);
         in_flight_offset_ = filling_offset_;
-        filling_.erase(0, length);
         filling_offset_ += length;
         sending_ = std::async(std::launch::async, [this, length] {
             if (state_.session->chunking_rejected) throw registry::ChunkingRejected("known");
