@@ -33,8 +33,7 @@ public:
 // Talking to a registry failed; status is the HTTP status or 0 for a transport error.
 class RegistryError : public Error {
 public:
-    RegistryError(const std::string& message, long status = 0)
-        : Error(message), status_(status) {}
+    RegistryError(const std::string& message, long status = 0) : Error(message), status_(status) {}
     long status() const { return status_; }
 
 private:

@@ -69,9 +69,9 @@ struct PushOptions {
 PushResult push_layout(const std::string& layout_dir, const std::string& source_tag,
                        const Reference& target, const PushOptions& options);
 
-// A registry repository as an ImageSink, for `build --push`: create_blob() streams an upload
-// while the blob is produced (POST, then a chunked PATCH each time `chunk_size` bytes have
-// arrived, then PUT ?digest= on commit), so memory stays at one chunk per open blob; put_blob()
+// A registry repository as an ImageSink, for `build --push`: create_blob() uploads while the
+// blob is produced (POST, one PATCH whose body streams as it comes, or with --chunk-size a PATCH
+// per chunk, then PUT ?digest= on commit), so memory stays at a few MiB per open blob; put_blob()
 // HEADs then uploads small blobs (manifests and indexes go to /manifests/ by digest); tag() PUTs
 // the manifest by tag. Blob writers may be used from different threads, one thread each.
 class RegistrySink : public ImageSink {

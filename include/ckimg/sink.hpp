@@ -4,6 +4,7 @@
 #include <ckimg/descriptor.hpp>
 #include <ckimg/stream.hpp>
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -20,6 +21,14 @@ public:
     // `path`). A destination that can share the file's storage (reflink, hard link) does so
     // rather than copy it; the default streams the bytes through write().
     virtual void write_file(int fd, const std::string& path, std::uint64_t size);
+
+    // The file that holds every byte written so far, until commit(), for a writer that keeps
+    // one (a layout's blob under its temporary name); empty otherwise.
+    virtual std::filesystem::path stored_path() const { return {}; }
+    // Offers a writer of the same blob that keeps a file (see stored_path) and commits after
+    // this one: a writer that cannot keep its bytes, such as a streamed upload, reads them back
+    // from there after a failure instead of keeping a copy of its own.
+    virtual void replay_from(const BlobWriter& sibling) { (void)sibling; }
 };
 
 class ImageSink {

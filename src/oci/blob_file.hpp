@@ -21,6 +21,9 @@ public:
     // Reflink, else hard link (same filesystem, owned by us, no wider permissions than the
     // blob's), else an in-kernel copy.
     void write_file(int fd, const std::string& path, std::uint64_t size) override;
+    std::filesystem::path stored_path() const override {
+        return committed_ ? std::filesystem::path() : temp_path_;
+    }
 
 private:
     std::filesystem::path blob_dir_;

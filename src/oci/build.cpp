@@ -42,18 +42,36 @@ private:
     fs::path path_;
 };
 
+// The registry's share of a build: blobs and manifests, but not the local tag, which names
+// the layout's image (the registry gets the --push reference's tag and --tag's).
+class UntaggedSink : public ImageSink {
+public:
+    explicit UntaggedSink(ImageSink& inner) : inner_(inner) {}
+    std::unique_ptr<BlobWriter> create_blob() override { return inner_.create_blob(); }
+    Descriptor put_blob(const std::string& media_type, std::string_view bytes) override {
+        return inner_.put_blob(media_type, bytes);
+    }
+    void tag(const Descriptor&, const std::string&) override {}
+    void commit() override { inner_.commit(); }
+    std::string describe(const std::string& tag) const override { return inner_.describe(tag); }
+
+private:
+    ImageSink& inner_;
+};
+
 // Builds into `local` and, with --push, into the registry at the same time.
 BuildResult build_with_push(CheckpointArchive& archive, ImageSink* local,
                             const BuildOptions& options, const std::string& tag) {
     if (!options.push) return build_into(archive, *local, options, tag);
     RegistrySink registry(*options.push, options.push_options);
+    UntaggedSink registry_blobs(registry);
     std::vector<ImageSink*> sinks;
     if (local != nullptr) sinks.push_back(local);
-    sinks.push_back(&registry);
+    sinks.push_back(&registry_blobs);
     TeeSink both(sinks);
     auto push_tag = options.push->tag.empty() ? tag : options.push->tag;
     auto result = build_into(archive, both, options, tag);
-    if (push_tag != tag) registry.tag(result.root, push_tag);
+    registry.tag(result.root, push_tag);
     for (const auto& extra : options.push_options.extra_tags)
         registry.tag(result.root, extra);
     result.push = registry.result();

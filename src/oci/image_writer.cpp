@@ -13,7 +13,8 @@ namespace {
 
 nlohmann::json manifest_json(const ImagePlan& plan, const Descriptor& config) {
     nlohmann::json layers = nlohmann::json::array();
-    for (const auto& layer : plan.layers) layers.push_back(to_json(layer.descriptor));
+    for (const auto& layer : plan.layers)
+        layers.push_back(to_json(layer.descriptor));
     nlohmann::json manifest = {{"schemaVersion", 2},
                                {"mediaType", media_type::oci_manifest},
                                {"config", to_json(config)},

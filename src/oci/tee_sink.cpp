@@ -9,7 +9,14 @@ namespace {
 class TeeBlobWriter : public BlobWriter {
 public:
     explicit TeeBlobWriter(std::vector<std::unique_ptr<BlobWriter>> writers)
-        : writers_(std::move(writers)) {}
+        : writers_(std::move(writers)) {
+        // commit() runs last first, so a writer can lean on the files of those before it.
+        for (std::size_t i = 0; i < writers_.size(); ++i) {
+            for (std::size_t j = 0; j < i; ++j) {
+                if (!writers_[j]->stored_path().empty()) writers_[i]->replay_from(*writers_[j]);
+            }
+        }
+    }
     void write(const std::uint8_t* data, std::size_t size) override {
         for (auto& writer : writers_)
             writer->write(data, size);
@@ -18,9 +25,10 @@ public:
         for (auto& writer : writers_)
             writer->finish();
     }
+    // Last first: a registry upload (after the layout) may still need the layout's temporary file.
     void commit(const Digest& digest) override {
-        for (auto& writer : writers_)
-            writer->commit(digest);
+        for (auto it = writers_.rbegin(); it != writers_.rend(); ++it)
+            (*it)->commit(digest);
     }
     void write_file(int fd, const std::string& path, std::uint64_t size) override {
         for (auto& writer : writers_)

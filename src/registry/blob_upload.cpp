@@ -202,6 +202,29 @@ bool BlobUpload::send_one_chunk(RangeReader& source, std::uint64_t end, Backoff&
     return false;
 }
 
+void BlobUpload::send_stream(StreamBody& body) {
+    HttpRequest request;
+    request.method = "PATCH";
+    request.url = location_;
+    request.headers = {"Content-Type: application/octet-stream"};
+    request.stream = &body;
+    auto response = client_.send(request, false);
+    if (response.status != 202 && response.status != 201 && response.status != 204) {
+        if (offset_ == 0 && rejects_chunking(response.status))
+            throw ChunkingRejected(client_.failure(response, "PATCH", request.url).what(),
+                                   response.status);
+        throw client_.failure(response, "PATCH", request.url);
+    }
+    if (auto location = response.header("location")) location_ = resolve_url(location_, *location);
+    auto end = offset_ + body.sent();
+    auto held = range_end(response);
+    if (held && *held + 1 != end)
+        throw RegistryError("registry holds " + std::to_string(*held + 1) + " bytes of a " +
+                            std::to_string(end) + "-byte streamed upload (PATCH " +
+                            redact_url(request.url) + ")");
+    offset_ = end;
+}
+
 void BlobUpload::send_chunks(RangeReader& source, std::uint64_t end, std::uint64_t chunk_size) {
     chunk_ = std::max<std::uint64_t>({chunk_size, min_chunk_, 1});
     Backoff backoff(client_.session().retry_policy(), &client_.session().cancel);
@@ -258,29 +281,24 @@ bool try_mounts(RegistryClient& client, const Digest& digest,
     return false;
 }
 
-void upload_once(RegistryClient& client, BlobUpload& upload, FileRangeReader& file,
+void upload_once(RegistryClient& client, BlobUpload& upload, RangeReader& source,
                  const Descriptor& blob) {
     auto& session = client.session();
-    auto size = file.size();
+    auto size = static_cast<std::uint64_t>(blob.size);
     if (!upload.started()) upload.start();
     if (size > session.chunk_size() && !session.chunking_rejected) {
-        upload.send_chunks(file, size, session.chunk_size());
+        upload.send_chunks(source, size, session.chunk_size());
         upload.finish(blob.digest, nullptr, size);
     } else {
-        upload.finish(blob.digest, &file, size);
+        upload.finish(blob.digest, &source, size);
     }
 }
 
 } // namespace
 
-BlobOutcome push_blob_file(RegistryClient& client, const std::string& path, const Descriptor& blob,
-                           const std::vector<std::string>& mount_from,
-                           const ByteProgress& progress) {
+BlobOutcome push_blob(RegistryClient& client, RangeReader& source, const Descriptor& blob,
+                      const std::vector<std::string>& mount_from, const ByteProgress& progress) {
     if (client.blob_size(blob.digest)) return BlobOutcome::skipped;
-    FileRangeReader file(path);
-    if (file.size() != static_cast<std::uint64_t>(blob.size))
-        throw InputError("blob " + blob.digest.str() + " is " + std::to_string(file.size()) +
-                         " bytes on disk but its descriptor says " + std::to_string(blob.size));
     std::unique_ptr<BlobUpload> upload;
     if (try_mounts(client, blob.digest, mount_from, progress, upload)) return BlobOutcome::mounted;
     auto& session = client.session();
@@ -288,7 +306,7 @@ BlobOutcome push_blob_file(RegistryClient& client, const std::string& path, cons
     while (true) {
         if (!upload) upload = std::make_unique<BlobUpload>(client, progress);
         try {
-            upload_once(client, *upload, file, blob);
+            upload_once(client, *upload, source, blob);
             return BlobOutcome::uploaded;
         } catch (const ChunkingRejected&) {
             session.chunking_rejected = true; // for this blob and every later one
@@ -303,6 +321,16 @@ BlobOutcome push_blob_file(RegistryClient& client, const std::string& path, cons
         // The response may be what was lost: the blob may be complete already.
         if (client.blob_size(blob.digest)) return BlobOutcome::uploaded;
     }
+}
+
+BlobOutcome push_blob_file(RegistryClient& client, const std::string& path, const Descriptor& blob,
+                           const std::vector<std::string>& mount_from,
+                           const ByteProgress& progress) {
+    FileRangeReader file(path);
+    if (file.size() != static_cast<std::uint64_t>(blob.size))
+        throw InputError("blob " + blob.digest.str() + " is " + std::to_string(file.size()) +
+                         " bytes on disk but its descriptor says " + std::to_string(blob.size));
+    return push_blob(client, file, blob, mount_from, progress);
 }
 
 } // namespace ckimg::registry

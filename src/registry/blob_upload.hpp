@@ -5,6 +5,7 @@
 // a dead session is replaced by a new one.
 #pragma once
 
+#include "registry/http_client.hpp"
 #include "registry/registry_client.hpp"
 
 #include <cstdint>
@@ -36,6 +37,16 @@ private:
     std::uint64_t size_;
 };
 
+// A request body of unknown length, produced while it is sent; counts what it gave out.
+class StreamBody : public RequestBody {
+public:
+    std::uint64_t size() const final { return unknown_size; }
+    std::uint64_t sent() const { return sent_; }
+
+protected:
+    std::uint64_t sent_ = 0;
+};
+
 // Bytes acknowledged or in flight so far, for progress reports (may go back on a resume).
 using ByteProgress = std::function<void(std::uint64_t done)>;
 
@@ -54,6 +65,10 @@ public:
     bool start(const Digest* digest = nullptr, const std::string& mount_from = "");
     // PATCHes [offset(), end) of `source` in chunks, resuming after cuts.
     void send_chunks(RangeReader& source, std::uint64_t end, std::uint64_t chunk_size);
+    // One PATCH whose body is `body` as it is produced (no Content-Range, sent chunked), the
+    // streamed upload of docker and podman: one request per blob, however large. Not retried
+    // here, since a live stream cannot be sent again.
+    void send_stream(StreamBody& body);
     // PUT ?digest= with [offset(), end) of `source` as the body (nothing when source is null).
     void finish(const Digest& digest, RangeReader* source, std::uint64_t end);
 
@@ -77,9 +92,12 @@ private:
 
 enum class BlobOutcome { skipped, mounted, uploaded };
 
-// Pushes one blob stored at `path`: HEAD (skip), mounts from `mount_from`, then a chunked
+// Pushes one blob read from `source`: HEAD (skip), mounts from `mount_from`, then a chunked
 // upload when it is larger than the session's chunk size and the registry allows it, else a
 // monolithic one; retried and resumed per the session's policy.
+BlobOutcome push_blob(RegistryClient& client, RangeReader& source, const Descriptor& blob,
+                      const std::vector<std::string>& mount_from, const ByteProgress& progress);
+// The same for a blob stored at `path` (its size checked against the descriptor's).
 BlobOutcome push_blob_file(RegistryClient& client, const std::string& path, const Descriptor& blob,
                            const std::vector<std::string>& mount_from,
                            const ByteProgress& progress);

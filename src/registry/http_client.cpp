@@ -220,7 +220,10 @@ void set_method_and_body(CURL* curl, const HttpRequest& request) {
         // carry a Content-Length (0 included: some registries require it on POST).
         auto size = request.stream != nullptr ? request.stream->size() : request.body.size();
         curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-        curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
+        // -1: libcurl sends the body chunked (HTTP/1.1).
+        curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE,
+                         size == RequestBody::unknown_size ? curl_off_t{-1}
+                                                           : static_cast<curl_off_t>(size));
         curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     }
 }

@@ -22,6 +22,10 @@ namespace ckimg::registry {
 // A request body streamed in bounded pieces (a blob from disk), which can start over for a retry.
 class RequestBody {
 public:
+    // size() of a body whose length is known only at its end (a blob being compressed): it goes
+    // out with Transfer-Encoding: chunked.
+    static constexpr std::uint64_t unknown_size = ~std::uint64_t{0};
+
     virtual ~RequestBody() = default;
     virtual std::uint64_t size() const = 0;
     virtual std::size_t read(char* buffer, std::size_t capacity) = 0;

@@ -76,6 +76,9 @@ assert_eq "$(reg_json "$APP_BUILD_JSON" 'd["digest"]')" "$(reg_manifest_digest e
 assert_eq "$(layout_digest "$WORK/app" latest)" "$(layout_digest "$WORK/app2" latest)" \
     "build --push also wrote the layout"
 assert_eq complete "$(reg_image_state e2e/built v1)" "build --push image state"
+# The layout's tag (latest) is the layout's: the registry gets the --push reference's alone.
+assert_eq '["v1"]' "$(reg_curl GET /v2/e2e/built/tags/list | reg_json - 'json.dumps(d["tags"])')" \
+    "tags pushed by build -o ...:latest --push ...:v1"
 
 step "quiet push prints nothing"
 "$CKIMG" push "oci:$WORK/app:latest" "$REG_HOST/e2e/app:quiet" "${F[@]}" -q >"$WORK/q.out" 2>"$WORK/q.err" ||

@@ -474,6 +474,18 @@ wait_for_log() {
     done
     fail "no line matching [$re] in $file after ${3:-60} s"
 }
+# interrupt_during_stall PID WHAT: sends SIGINT to PID (a ckimg held up by a proxy stall) and
+# returns its exit status in INTERRUPT_STATUS. Not a timing test: 20 s only tells "stopped" from
+# "ignored the signal" (the stalls last 60 s).
+interrupt_during_stall() {
+    local pid=$1 what=$2 i
+    kill -INT "$pid"
+    for ((i = 0; i < 200; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && fail "$what still runs 20 s after SIGINT"
+    INTERRUPT_STATUS=0
+    wait "$pid" || INTERRUPT_STATUS=$?
+}
+
 log_mark() { if [[ -f $1 ]]; then wc -l <"$1"; else echo 0; fi; }
 
 # assert_no_secret FILE...: no password, Basic credential or JWT in any of the files.

@@ -1,0 +1,51 @@
+// A bounded byte queue between one producing thread and one consuming thread, for a consumer
+// that pulls (libcurl asks for a request body piece by piece) while the producer pushes.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <vector>
+
+namespace ckimg {
+
+class BytePipe {
+public:
+    // At most `blocks` buffers of `block_size` bytes are held; the producer waits beyond that.
+    explicit BytePipe(std::size_t block_size = 1 << 20, std::size_t blocks = 4);
+
+    // Producer side. write() returns false (and drops the bytes) once the consumer has
+    // abandoned the pipe; close() marks the end of the data; cancel() makes read() throw.
+    bool write(const std::uint8_t* data, std::size_t size);
+    void close();
+    void cancel();
+
+    // Consumer side. read() blocks until bytes, the end (0) or a cancel (throws Cancelled);
+    // abandon() tells the producer nobody reads any more.
+    std::size_t read(std::uint8_t* buffer, std::size_t capacity);
+    void abandon();
+
+    class Cancelled : public std::exception {
+    public:
+        const char* what() const noexcept override { return "the data stream was cancelled"; }
+    };
+
+private:
+    void flush_current(std::unique_lock<std::mutex>& lock);
+
+    const std::size_t block_size_;
+    const std::size_t max_blocks_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::deque<std::vector<std::uint8_t>> full_;  // written, not yet read
+    std::vector<std::vector<std::uint8_t>> free_; // read, kept for reuse (no allocation per block)
+    std::vector<std::uint8_t> current_;           // being filled by the producer
+    std::size_t read_offset_ = 0;                 // into full_.front()
+    bool closed_ = false;
+    bool cancelled_ = false;
+    bool abandoned_ = false;
+};
+
+} // namespace ckimg

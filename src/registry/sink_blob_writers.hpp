@@ -1,0 +1,35 @@
+// The blob writers of RegistrySink (build --push), which upload a blob while it is produced.
+// Streamed (the default): one PATCH per blob whose body is the compressor's output as it comes,
+// as docker and podman push; after a failure the blob is pushed again from a copy on disk (the
+// layout's file with -o, else a spool in $TMPDIR). Chunked (--chunk-size, or a registry that caps
+// request bodies): PATCHes of one chunk each, sent while the next fills, resumable from memory.
+#pragma once
+
+#include "registry/blob_upload.hpp"
+#include "registry/registry_client.hpp"
+
+#include <ckimg/sink.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+namespace ckimg::registry {
+
+struct UploadContext {
+    RegistrySession& session;
+    std::function<void(BlobOutcome, std::uint64_t size)> count; // each finished blob
+};
+
+// Whether blobs of this session go up as one streamed PATCH each: unless --chunk-size asked for
+// chunks or the registry refuses request bodies over a few MiB (ghcr.io: 4 MiB).
+bool streams_blobs(const RegistrySession& session);
+
+std::unique_ptr<BlobWriter> make_streamed_blob_writer(const UploadContext& context);
+std::unique_ptr<BlobWriter> make_chunked_blob_writer(const UploadContext& context);
+
+// Blobs below this size are held in memory and uploaded whole on commit, after a HEAD (the
+// registry may have them); larger ones start uploading once this much has arrived.
+constexpr std::uint64_t kUploadWholeBelow = std::uint64_t{1} << 20;
+
+} // namespace ckimg::registry
