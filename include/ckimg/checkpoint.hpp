@@ -71,6 +71,9 @@ public:
     CheckpointArchive& operator=(const CheckpointArchive&) = delete;
 
     const std::string& path() const { return path_; }
+    // Throws the scan's Error("interrupted") once `cancel` is set: for callers that read the
+    // archive's file themselves (a layer that is the archive's bytes).
+    void throw_if_cancelled() const;
 
     // Refuses an archive whose files add up to more than `bytes` (0: no limit, the default),
     // on the header that goes over and before its data is read: the bound on decompression bombs.

@@ -172,6 +172,10 @@ void CheckpointArchive::set_max_size(std::uint64_t bytes) {
     impl_->max_size = bytes;
 }
 
+void CheckpointArchive::throw_if_cancelled() const {
+    ckimg::throw_if_cancelled(cancel_);
+}
+
 CheckpointArchive::~CheckpointArchive() = default;
 
 const CheckpointInfo& CheckpointArchive::info() const {
@@ -227,7 +231,7 @@ void CheckpointArchive::scan(const std::function<void(ArchiveEntry&)>& visit) {
     for (;;) {
         archive_entry* entry = nullptr;
         int status = archive_read_next_header(impl.reader, &entry);
-        throw_if_cancelled(cancel_);
+        throw_if_cancelled();
         if (status == ARCHIVE_EOF) {
             impl.check_end(where);
             break;

@@ -43,8 +43,8 @@ std::unique_ptr<LayerFactory::Stream> SinkLayerFactory::begin_layer() {
 }
 
 std::optional<Layer> SinkLayerFactory::adopt_archive(CheckpointArchive& archive) {
-    if (compression_ != Compression::none) return std::nullopt;
-    return passthrough_layer(archive, sink_);
+    if (compression_ == Compression::none) return passthrough_layer(archive, sink_);
+    return passthrough_compressed(archive, [this] { return begin_layer(); });
 }
 
 } // namespace ckimg

@@ -4,6 +4,8 @@
 #include <ckimg/digest.hpp>
 #include <ckimg/error.hpp>
 
+#include "core/pipeline.hpp"
+
 #include <archive.h>
 #include <archive_entry.h>
 
@@ -11,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <functional>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -19,7 +22,7 @@ namespace ckimg {
 
 namespace {
 
-constexpr std::size_t kHashChunk = 1 << 20;
+constexpr std::size_t kReadChunk = 1 << 20;
 
 class FileHandle {
 public:
@@ -90,22 +93,6 @@ bool looks_like_plain_tar(int fd) {
            std::string_view(magic, sizeof magic) == "ustar";
 }
 
-Digest hash_file(int fd, std::uint64_t size, const std::string& where) {
-    ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    std::vector<std::uint8_t> buffer(kHashChunk);
-    Sha256 hash;
-    for (std::uint64_t done = 0; done < size;) {
-        auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), size - done));
-        auto got = ::pread(fd, buffer.data(), want, static_cast<off_t>(done));
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) throw IoError(errno_message("cannot read " + where));
-        if (got == 0) throw InputError(where + ": the archive changed while it was being read");
-        hash.update(buffer.data(), static_cast<std::size_t>(got));
-        done += static_cast<std::uint64_t>(got);
-    }
-    return hash.finish();
-}
-
 // ctime moves on every write, so comparing it also catches a rewrite of the same size within the
 // same mtime tick. It also moves when the link count changes, which our own hard link into the
 // blob store does: then only one more link is allowed and the content checks stand alone.
@@ -122,25 +109,71 @@ bool same_file_state(const struct stat& before, const struct stat& after) {
 
 } // namespace
 
-std::optional<Layer> passthrough_layer(CheckpointArchive& archive, ImageSink& sink) {
+namespace {
+
+// The archive as a layer candidate: open, a regular file, layer-shaped. Everything else is "no".
+struct Candidate {
+    std::unique_ptr<FileHandle> file;
+    struct stat before {};
+};
+
+std::optional<Candidate> qualify(CheckpointArchive& archive) {
     const std::string& path = archive.path();
     if (path == "-") return std::nullopt;
-    FileHandle file(path);
-    struct stat before {};
-    if (file.get() < 0 || ::fstat(file.get(), &before) != 0 || !S_ISREG(before.st_mode))
+    Candidate candidate{std::make_unique<FileHandle>(path)};
+    int fd = candidate.file->get();
+    if (fd < 0 || ::fstat(fd, &candidate.before) != 0 || !S_ISREG(candidate.before.st_mode))
         return std::nullopt;
-    if (!looks_like_plain_tar(file.get()) || !layer_shaped(file.get())) return std::nullopt;
+    if (!looks_like_plain_tar(fd) || !layer_shaped(fd)) return std::nullopt;
+    return candidate;
+}
 
-    archive.scan([](ArchiveEntry&) {}); // validation and metadata; file data is skipped
-    auto size = static_cast<std::uint64_t>(before.st_size);
-    auto digest = hash_file(file.get(), size, path);
-    auto blob = sink.create_blob();
-    blob->write_file(file.get(), path, size);
-    blob->finish();
-    // What was validated, hashed and stored must be one and the same content.
+// What was validated, hashed and stored must be one and the same content.
+void check_unchanged(const Candidate& candidate, const std::string& path) {
     struct stat after {};
-    if (::fstat(file.get(), &after) != 0 || !same_file_state(before, after))
+    if (::fstat(candidate.file->get(), &after) != 0 || !same_file_state(candidate.before, after))
         throw InputError(path + ": the archive changed while it was being read");
+}
+
+// The file's bytes, in order, into `out` (a layer pipeline: hash, compress, store).
+void stream_file(const CheckpointArchive& archive, int fd, std::uint64_t size, ByteSink& out) {
+    const std::string& where = archive.path();
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    std::vector<std::uint8_t> buffer(kReadChunk);
+    for (std::uint64_t done = 0; done < size;) {
+        auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), size - done));
+        auto got = ::pread(fd, buffer.data(), want, static_cast<off_t>(done));
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) throw IoError(errno_message("cannot read " + where));
+        if (got == 0) throw InputError(where + ": the archive changed while it was being read");
+        out.write(buffer.data(), static_cast<std::size_t>(got));
+        done += static_cast<std::uint64_t>(got);
+        archive.throw_if_cancelled();
+    }
+}
+
+Digest hash_file(const CheckpointArchive& archive, int fd, std::uint64_t size) {
+    NullSink nowhere;
+    HashingSink hashing(nowhere);
+    stream_file(archive, fd, size, hashing);
+    hashing.finish();
+    return hashing.digest();
+}
+
+} // namespace
+
+std::optional<Layer> passthrough_layer(CheckpointArchive& archive, ImageSink& sink) {
+    auto candidate = qualify(archive);
+    if (!candidate) return std::nullopt;
+    const std::string& path = archive.path();
+    int fd = candidate->file->get();
+    archive.scan([](ArchiveEntry&) {}); // validation and metadata; file data is skipped
+    auto size = static_cast<std::uint64_t>(candidate->before.st_size);
+    auto digest = hash_file(archive, fd, size);
+    auto blob = sink.create_blob();
+    blob->write_file(fd, path, size);
+    blob->finish();
+    check_unchanged(*candidate, path);
     blob->commit(digest);
 
     Layer layer;
@@ -149,6 +182,20 @@ std::optional<Layer> passthrough_layer(CheckpointArchive& archive, ImageSink& si
     layer.descriptor.size = static_cast<std::int64_t>(size);
     layer.diff_id = digest;
     return layer;
+}
+
+std::optional<Layer>
+passthrough_compressed(CheckpointArchive& archive,
+                       const std::function<std::unique_ptr<LayerFactory::Stream>()>& begin_layer) {
+    auto candidate = qualify(archive);
+    if (!candidate) return std::nullopt;
+    const std::string& path = archive.path();
+    archive.scan([](ArchiveEntry&) {}); // validation and metadata; file data is skipped
+    auto stream = begin_layer();
+    stream_file(archive, candidate->file->get(),
+                static_cast<std::uint64_t>(candidate->before.st_size), stream->tar());
+    check_unchanged(*candidate, path);
+    return stream->finish();
 }
 
 } // namespace ckimg

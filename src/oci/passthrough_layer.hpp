@@ -1,13 +1,17 @@
-// `--compression none` without a copy: an uncompressed checkpoint archive already is a layer (a
-// tar of the container's files at its root), so its own bytes become the layer blob. They are
-// hashed once (the digest is the diff ID), and the blob store shares the file's storage (reflink,
-// else hard link) where it can, copying it only where it cannot.
+// Layers that are the checkpoint archive's own bytes: an uncompressed checkpoint archive already
+// is a layer (a tar of the container's files at its root). With `--compression none` its bytes
+// become the layer blob without a copy: hashed once (the digest is the diff ID), and the blob
+// store shares the file's storage (reflink, else hard link) where it can, copying it only where
+// it cannot. Compressed, they go through the layer pipeline as they are, not re-written as a tar.
 #pragma once
 
 #include <ckimg/checkpoint.hpp>
+#include <ckimg/format.hpp>
 #include <ckimg/image.hpp>
 #include <ckimg/sink.hpp>
 
+#include <functional>
+#include <memory>
 #include <optional>
 
 namespace ckimg {
@@ -20,5 +24,13 @@ namespace ckimg {
 // scans the archive (all the usual validation: a hostile entry throws before anything is
 // stored) and stores the blob. Throws InputError when the file changes while it is being used.
 std::optional<Layer> passthrough_layer(CheckpointArchive& archive, ImageSink& sink);
+
+// The same for a compressed layer: when the archive qualifies, its bytes, validated as above,
+// stream into a layer pipeline from begin_layer() (hash, compress, store) rather than being read
+// entry by entry and written out again as a tar; the layer holds exactly the archive's bytes, as
+// with --compression none, so its diff ID is the archive's digest whatever the compression.
+std::optional<Layer>
+passthrough_compressed(CheckpointArchive& archive,
+                       const std::function<std::unique_ptr<LayerFactory::Stream>()>& begin_layer);
 
 } // namespace ckimg

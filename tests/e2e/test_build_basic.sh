@@ -92,6 +92,36 @@ build_json "$WORK/crio.tar" -o "oci:$WORK/plain" --compression none >"$WORK/plai
 layer=$(json_get "$WORK/plain.json" 'd["layers"][0]["digest"].split(":")[1]')
 grep -qx config.dump <(tar -tf "$WORK/plain/blobs/sha256/$layer") || fail "uncompressed layer is not a tar"
 
+step "an archive that already is a layer is the layer, compressed or not; one that is not is rebuilt"
+archive_digest=sha256:$(sha256sum <"$WORK/crio.tar" | cut -d' ' -f1)
+assert_eq "$archive_digest" "$(json_get "$WORK/plain.json" 'd["layers"][0]["diffID"]')" "diff ID, none"
+for compression in gzip zstd; do
+    build_json "$WORK/crio.tar" -o "oci:$WORK/as-is-$compression" --compression "$compression" >"$WORK/as-is.json"
+    assert_eq "$archive_digest" "$(json_get "$WORK/as-is.json" 'd["layers"][0]["diffID"]')" "diff ID, $compression"
+    layer=$(json_get "$WORK/as-is.json" 'd["layers"][0]["digest"].split(":")[1]')
+    case $compression in
+    gzip) gzip -dc "$WORK/as-is-$compression/blobs/sha256/$layer" >"$WORK/as-is.tar" ;;
+    zstd) zstd -qdc "$WORK/as-is-$compression/blobs/sha256/$layer" >"$WORK/as-is.tar" ;;
+    esac
+    cmp -s "$WORK/as-is.tar" "$WORK/crio.tar" || fail "the $compression layer is not the archive's bytes"
+done
+# GNU tar's own headers and record padding: a rebuilt layer would differ, the archive's bytes stay.
+mkdir "$WORK/files"
+tar -C "$WORK/files" -xf "$WORK/crio.tar"
+(cd "$WORK/files" && tar --numeric-owner -cf "$WORK/gnu.tar" -- *)
+build_json "$WORK/gnu.tar" -o "oci:$WORK/gnu" >"$WORK/gnu.json"
+layer=$(json_get "$WORK/gnu.json" 'd["layers"][0]["digest"].split(":")[1]')
+gzip -dc "$WORK/gnu/blobs/sha256/$layer" | cmp -s - "$WORK/gnu.tar" ||
+    fail "the layer of a GNU tar archive is not the archive's bytes"
+gen --engine crio --dot-prefix --pages-size 1M -o "$WORK/dotted.tar"
+build_json "$WORK/dotted.tar" -o "oci:$WORK/dotted" >"$WORK/dotted.json"
+layer=$(json_get "$WORK/dotted.json" 'd["layers"][0]["digest"].split(":")[1]')
+gzip -dc "$WORK/dotted/blobs/sha256/$layer" >"$WORK/dotted-layer.tar"
+cmp -s "$WORK/dotted-layer.tar" "$WORK/dotted.tar" && fail "./ names were passed through as they are"
+assert_eq "sha256:$(sha256sum <"$WORK/dotted-layer.tar" | cut -d' ' -f1)" \
+    "$(json_get "$WORK/dotted.json" 'd["layers"][0]["diffID"]')" "diff ID of a rebuilt layer"
+tar -tf "$WORK/dotted-layer.tar" | grep -q '^\./' && fail "the rebuilt layer kept ./ names"
+
 step "one layout holds several tags; oci-archive destinations"
 "$CKIMG" build "$WORK/containerd.tar" -o "oci:$WORK/crio:other" -q
 assert_eq 2 "$(json_get "$WORK/crio/index.json" 'len(d["manifests"])')" "tags in one layout"
