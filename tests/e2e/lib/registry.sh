@@ -822,6 +822,17 @@ push_suite() {
     (($(reg_access_count PATCH "^/v2/$prefix/chunked/blobs/uploads/" 202) >= 2)) ||
         fail "the chunked push made fewer than 2 PATCHes"
     verify_pushed "$prefix/chunked" v1 "$WORK/app" latest
+    step "$REG_MODE: build --push streams the layer (one PATCH, no Content-Range) to the same image"
+    local status=0
+    "$CKIMG" build "$WORK/app.tar" --push "$REG_HOST/$prefix/streamed:v1" "$@" -q \
+        2>"$WORK/suite-5.err" || status=$?
+    assert_no_secret "$WORK/suite-5.err"
+    assert_eq 0 "$status" "build --push: $(_reg_redact "$(cat "$WORK/suite-5.err")")"
+    assert_eq 1 "$(reg_access_count PATCH "^/v2/$prefix/streamed/blobs/uploads/" 202)" \
+        "PATCHes of build --push (one streamed layer)"
+    assert_eq "$(layout_digest "$WORK/app" latest)" "$(reg_manifest_digest "$prefix/streamed" v1)" \
+        "the streamed image"
+    assert_eq complete "$(reg_image_state "$prefix/streamed" v1)" "the streamed image's blobs"
 }
 
 # login_suite: `ckimg login` / `logout` against the running (authenticating) registry, with
