@@ -59,7 +59,7 @@ private:
         auto chunk = context_.session.chunk_size();
         if (context_.session.options().chunk_size == 0)
             chunk = std::min<std::uint64_t>(chunk, kMaxDefaultChunk);
-        return std::max(chunk, kUploadWholeBelow);
+        return chunk;
     }
 
     void hand_off_chunk() {

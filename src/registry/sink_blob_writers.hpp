@@ -28,8 +28,4 @@ bool streams_blobs(const RegistrySession& session);
 std::unique_ptr<BlobWriter> make_streamed_blob_writer(const UploadContext& context);
 std::unique_ptr<BlobWriter> make_chunked_blob_writer(const UploadContext& context);
 
-// Blobs below this size are held in memory and uploaded whole on commit, after a HEAD (the
-// registry may have them); larger ones start uploading once this much has arrived.
-constexpr std::uint64_t kUploadWholeBelow = std::uint64_t{1} << 20;
-
 } // namespace ckimg::registry

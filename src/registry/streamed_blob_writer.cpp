@@ -17,6 +17,10 @@ namespace ckimg::registry {
 
 namespace {
 
+// Blobs below this size are held in memory and uploaded whole on commit, after a HEAD (the
+// registry may have them); larger ones start streaming once this much has arrived.
+constexpr std::uint64_t kUploadWholeBelow = std::uint64_t{1} << 20;
+
 // The pipe: four 1 MiB blocks keep the sender busy across the compressor's bursts.
 constexpr std::size_t kPipeBlock = 1 << 20;
 constexpr std::size_t kPipeBlocks = 4;
