@@ -29,6 +29,9 @@ struct BuildOptions {
     bool world_readable = false;
     // --max-size: refuse archives whose files add up to more (0: no limit).
     std::uint64_t max_size = 0;
+    // The layers' uncompressed bytes as they go through the pipeline ("layer 1", ...; total 0:
+    // not known in advance), from the building thread; empty: no reports.
+    ProgressCallback progress;
     // Set to true (from a signal handler) to stop the build; it cleans up and throws.
     const std::atomic<bool>* cancel = nullptr;
 };

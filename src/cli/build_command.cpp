@@ -101,7 +101,12 @@ BuildOptions to_options(const BuildFlags& flags, const std::atomic<bool>* cancel
 int run_build(const BuildFlags& flags, const std::atomic<bool>* cancel) {
     auto options = to_options(flags, cancel);
     options.cancel = cancel;
-    auto result = build_image(options);
+    BuildResult result;
+    {
+        ProgressDisplay progress(!flags.json && !flags.quiet);
+        options.progress = progress.callback();
+        result = build_image(options);
+    }
     print_warnings(result.plan.warnings);
     if (flags.json) {
         print_json(to_json(result));

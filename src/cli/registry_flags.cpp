@@ -140,12 +140,18 @@ void ProgressDisplay::State::draw() {
         double rate = seconds > 0 ? static_cast<double>(blob.done) / seconds : 0;
         double eta =
             rate > 0 ? static_cast<double>(blob.total - std::min(blob.done, blob.total)) / rate : 0;
-        std::fprintf(stderr, "\033[2K%.19s  %9.1f / %.1f MiB  %7.1f MiB/s  %s\n", digest.c_str(),
-                     static_cast<double>(blob.done) / 1048576.0,
-                     static_cast<double>(blob.total) / 1048576.0, rate / 1048576.0,
-                     blob.finished
-                         ? "done"
-                         : ("ETA " + std::to_string(static_cast<int>(eta)) + "s").c_str());
+        // A total of 0 is unknown (a layer being built): no total, no ETA.
+        char total[32] = "";
+        if (blob.total != 0)
+            std::snprintf(total, sizeof total, " / %.1f",
+                          static_cast<double>(blob.total) / 1048576.0);
+        std::string state = blob.finished ? "done"
+                            : blob.total == 0
+                                ? ""
+                                : "ETA " + std::to_string(static_cast<int>(eta)) + "s";
+        std::fprintf(stderr, "\033[2K%.19s  %9.1f%s MiB  %7.1f MiB/s  %s\n", digest.c_str(),
+                     static_cast<double>(blob.done) / 1048576.0, total, rate / 1048576.0,
+                     state.c_str());
     }
     lines_drawn = blobs.size();
     std::fflush(stderr);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <ckimg/digest.hpp>
+#include <ckimg/registry.hpp>
 #include <ckimg/stream.hpp>
 
 #include <condition_variable>
@@ -10,6 +11,7 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -44,8 +46,7 @@ private:
 // queue keeps memory at depth * buffer_size. An exception in the worker is rethrown to the writer.
 class ThreadedSink : public ByteSink {
 public:
-    explicit ThreadedSink(ByteSink& next, std::size_t buffer_size = 1 << 20,
-                          std::size_t depth = 8);
+    explicit ThreadedSink(ByteSink& next, std::size_t buffer_size = 1 << 20, std::size_t depth = 8);
     ~ThreadedSink() override;
     ThreadedSink(const ThreadedSink&) = delete;
     ThreadedSink& operator=(const ThreadedSink&) = delete;
@@ -71,6 +72,38 @@ private:
     bool worker_done_ = false;
     std::exception_ptr error_;
     std::thread worker_;
+};
+
+// Counts what passes through to `next` and reports it to `progress` (if set) at most once per
+// `every` bytes, then once more, finished, at the end.
+class ProgressSink : public ByteSink {
+public:
+    ProgressSink(ByteSink& next, ProgressCallback progress, std::string label,
+                 std::uint64_t every = 4 << 20)
+        : next_(next), progress_(std::move(progress)), label_(std::move(label)), every_(every) {}
+    using ByteSink::write;
+    void write(const std::uint8_t* data, std::size_t size) override {
+        next_.write(data, size);
+        done_ += size;
+        if (progress_ && done_ - reported_ >= every_) report(false);
+    }
+    void finish() override {
+        next_.finish();
+        if (progress_) report(true);
+    }
+
+private:
+    void report(bool finished) {
+        reported_ = done_;
+        progress_(TransferProgress{label_, done_, 0, finished});
+    }
+
+    ByteSink& next_;
+    ProgressCallback progress_;
+    std::string label_;
+    std::uint64_t every_;
+    std::uint64_t done_ = 0;
+    std::uint64_t reported_ = 0;
 };
 
 // A sink that discards its input (for validation runs).

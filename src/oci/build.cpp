@@ -120,7 +120,7 @@ BuildResult build_into_default_layout(CheckpointArchive& archive, const BuildOpt
 BuildResult build_into(CheckpointArchive& archive, ImageSink& sink, const BuildOptions& options,
                        const std::string& tag) {
     const Format& format = find_format(options.format);
-    SinkLayerFactory layers(sink, options.compression, options.level);
+    SinkLayerFactory layers(sink, options.compression, options.level, options.progress);
     BuildResult result;
     result.format = format.name();
     result.plan = format.write(archive, layers, options.format_options);

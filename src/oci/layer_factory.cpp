@@ -9,15 +9,16 @@ namespace {
 
 class PipelineStream : public LayerFactory::Stream {
 public:
-    PipelineStream(ImageSink& sink, Compression compression, std::optional<int> level)
+    PipelineStream(ImageSink& sink, Compression compression, std::optional<int> level,
+                   ProgressCallback progress, std::string label)
         : compression_(compression), blob_(sink.create_blob()), stored_(*blob_),
           compressor_(make_compressor(compression, level, stored_)), handoff_(*compressor_),
-          uncompressed_(handoff_) {}
+          uncompressed_(handoff_), counted_(uncompressed_, std::move(progress), std::move(label)) {}
 
-    ByteSink& tar() override { return uncompressed_; }
+    ByteSink& tar() override { return counted_; }
 
     Layer finish() override {
-        uncompressed_.finish(); // flows through every stage down to the blob file
+        counted_.finish(); // flows through every stage down to the blob file
         blob_->commit(stored_.digest());
         Layer layer;
         layer.descriptor.media_type = layer_media_type(compression_);
@@ -34,16 +35,20 @@ private:
     std::unique_ptr<ByteSink> compressor_;
     ThreadedSink handoff_; // compression and the stored digest run on a second core
     HashingSink uncompressed_;
+    ProgressSink counted_;
 };
 
 } // namespace
 
 std::unique_ptr<LayerFactory::Stream> SinkLayerFactory::begin_layer() {
-    return std::make_unique<PipelineStream>(sink_, compression_, level_);
+    return std::make_unique<PipelineStream>(sink_, compression_, level_, progress_,
+                                            "layer " + std::to_string(++layers_begun_));
 }
 
 std::optional<Layer> SinkLayerFactory::adopt_archive(CheckpointArchive& archive) {
-    if (compression_ == Compression::none) return passthrough_layer(archive, sink_);
+    if (compression_ == Compression::none)
+        return passthrough_layer(archive, sink_, progress_,
+                                 "layer " + std::to_string(1 + layers_begun_));
     return passthrough_compressed(archive, [this] { return begin_layer(); });
 }
 

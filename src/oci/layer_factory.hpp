@@ -3,14 +3,16 @@
 
 #include <ckimg/compression.hpp>
 #include <ckimg/format.hpp>
+#include <ckimg/registry.hpp>
 #include <ckimg/sink.hpp>
 
 namespace ckimg {
 
 class SinkLayerFactory : public LayerFactory {
 public:
-    SinkLayerFactory(ImageSink& sink, Compression compression, std::optional<int> level)
-        : sink_(sink), compression_(compression), level_(level) {}
+    SinkLayerFactory(ImageSink& sink, Compression compression, std::optional<int> level,
+                     ProgressCallback progress = {})
+        : sink_(sink), compression_(compression), level_(level), progress_(std::move(progress)) {}
     std::unique_ptr<Stream> begin_layer() override;
     std::optional<Layer> adopt_archive(CheckpointArchive& archive) override;
 
@@ -18,6 +20,8 @@ private:
     ImageSink& sink_;
     Compression compression_;
     std::optional<int> level_;
+    ProgressCallback progress_;
+    int layers_begun_ = 0;
 };
 
 } // namespace ckimg

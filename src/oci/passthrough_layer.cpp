@@ -152,24 +152,27 @@ void stream_file(const CheckpointArchive& archive, int fd, std::uint64_t size, B
     }
 }
 
-Digest hash_file(const CheckpointArchive& archive, int fd, std::uint64_t size) {
+Digest hash_file(const CheckpointArchive& archive, int fd, std::uint64_t size,
+                 const ProgressCallback& progress, const std::string& label) {
     NullSink nowhere;
     HashingSink hashing(nowhere);
-    stream_file(archive, fd, size, hashing);
-    hashing.finish();
+    ProgressSink counted(hashing, progress, label);
+    stream_file(archive, fd, size, counted);
+    counted.finish();
     return hashing.digest();
 }
 
 } // namespace
 
-std::optional<Layer> passthrough_layer(CheckpointArchive& archive, ImageSink& sink) {
+std::optional<Layer> passthrough_layer(CheckpointArchive& archive, ImageSink& sink,
+                                       const ProgressCallback& progress, const std::string& label) {
     auto candidate = qualify(archive);
     if (!candidate) return std::nullopt;
     const std::string& path = archive.path();
     int fd = candidate->file->get();
     archive.scan([](ArchiveEntry&) {}); // validation and metadata; file data is skipped
     auto size = static_cast<std::uint64_t>(candidate->before.st_size);
-    auto digest = hash_file(archive, fd, size);
+    auto digest = hash_file(archive, fd, size, progress, label);
     auto blob = sink.create_blob();
     blob->write_file(fd, path, size);
     blob->finish();

@@ -8,6 +8,7 @@
 #include <ckimg/checkpoint.hpp>
 #include <ckimg/format.hpp>
 #include <ckimg/image.hpp>
+#include <ckimg/registry.hpp>
 #include <ckimg/sink.hpp>
 
 #include <functional>
@@ -23,7 +24,9 @@ namespace ckimg {
 // qualify, before the archive is scanned (the caller then builds the layer as usual). Otherwise
 // scans the archive (all the usual validation: a hostile entry throws before anything is
 // stored) and stores the blob. Throws InputError when the file changes while it is being used.
-std::optional<Layer> passthrough_layer(CheckpointArchive& archive, ImageSink& sink);
+std::optional<Layer> passthrough_layer(CheckpointArchive& archive, ImageSink& sink,
+                                       const ProgressCallback& progress = {},
+                                       const std::string& label = "layer 1");
 
 // The same for a compressed layer: when the archive qualifies, its bytes, validated as above,
 // stream into a layer pipeline from begin_layer() (hash, compress, store) rather than being read

@@ -136,6 +136,24 @@ mkdir "$WORK/cwd"
 assert_eq "oci:./web-checkpoint:latest" "$(json_get "$WORK/default.json" 'd["reference"]')" "default reference"
 assert_eq "web-checkpoint" "$(ls -A "$WORK/cwd")" "directory contents after a default build"
 
+step "progress: a live line per layer on a terminal; none without one, with -q or --json"
+need script
+# script(1) gives the build a pseudo-terminal: what a user at a shell sees.
+for compression in gzip none; do
+    script -qec "$(printf '%q ' "$CKIMG" build "$WORK/crio.tar" -o "oci:$WORK/tty-$compression" \
+        --compression "$compression")" /dev/null >"$WORK/tty.out" 2>&1 </dev/null ||
+        fail "build on a terminal failed: $(tail -3 "$WORK/tty.out")"
+    grep -aqE 'layer 1 +[0-9.]+ MiB +[0-9.]+ MiB/s +done' "$WORK/tty.out" ||
+        fail "no finished progress line for the $compression layer: $(tail -3 "$WORK/tty.out")"
+done
+"$CKIMG" build "$WORK/crio.tar" -o "oci:$WORK/notty" 2>"$WORK/notty.err" >/dev/null
+! grep -q 'MiB/s' "$WORK/notty.err" || fail "progress lines without a terminal: $(cat "$WORK/notty.err")"
+for flag in -q --json; do
+    script -qec "$(printf '%q ' "$CKIMG" build "$WORK/crio.tar" -o "oci:$WORK/tty-quiet" "$flag")" \
+        /dev/null >"$WORK/tty-quiet.out" 2>&1 </dev/null
+    ! grep -aq 'MiB/s' "$WORK/tty-quiet.out" || fail "progress lines with $flag"
+done
+
 step "command-line contract: exit codes, help, version, human output on stderr only"
 "$CKIMG" --version | grep -q '^ckimg [0-9]' || fail "--version"
 "$CKIMG" help build | grep -q -- '--compression' || fail "help build"
