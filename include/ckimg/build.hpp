@@ -4,6 +4,7 @@
 #include <ckimg/checkpoint.hpp>
 #include <ckimg/compression.hpp>
 #include <ckimg/format.hpp>
+#include <ckimg/progress.hpp>
 #include <ckimg/registry.hpp>
 
 #include <functional>

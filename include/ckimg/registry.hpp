@@ -2,6 +2,7 @@
 #pragma once
 
 #include <ckimg/descriptor.hpp>
+#include <ckimg/progress.hpp>
 #include <ckimg/reference.hpp>
 #include <ckimg/sink.hpp>
 
@@ -36,15 +37,6 @@ struct RegistryOptions {
     // Where warnings go (e.g. "auth file is readable by other users"); empty: stderr.
     std::function<void(const std::string&)> warn;
 };
-
-// Progress of one blob transfer, reported from whichever thread moves the bytes.
-struct TransferProgress {
-    std::string digest;
-    std::uint64_t done = 0;
-    std::uint64_t total = 0;
-    bool finished = false;
-};
-using ProgressCallback = std::function<void(const TransferProgress&)>;
 
 struct PushResult {
     std::string reference;

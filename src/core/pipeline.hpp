@@ -3,7 +3,7 @@
 #pragma once
 
 #include <ckimg/digest.hpp>
-#include <ckimg/registry.hpp>
+#include <ckimg/progress.hpp>
 #include <ckimg/stream.hpp>
 
 #include <condition_variable>

@@ -43,7 +43,7 @@ private:
 };
 
 // The registry's share of a build: blobs and manifests, but not the local tag, which names
-// the layout's image (the registry gets the --push reference's tag and --tag's).
+// the layout's image (the registry gets the --push reference's tag and each --push-tag).
 class UntaggedSink : public ImageSink {
 public:
     explicit UntaggedSink(ImageSink& inner) : inner_(inner) {}

@@ -40,15 +40,18 @@ private:
 
 } // namespace
 
+std::string SinkLayerFactory::next_layer_label() {
+    return "layer " + std::to_string(++layers_named_);
+}
+
 std::unique_ptr<LayerFactory::Stream> SinkLayerFactory::begin_layer() {
     return std::make_unique<PipelineStream>(sink_, compression_, level_, progress_,
-                                            "layer " + std::to_string(++layers_begun_));
+                                            next_layer_label());
 }
 
 std::optional<Layer> SinkLayerFactory::adopt_archive(CheckpointArchive& archive) {
     if (compression_ == Compression::none)
-        return passthrough_layer(archive, sink_, progress_,
-                                 "layer " + std::to_string(1 + layers_begun_));
+        return passthrough_layer(archive, sink_, progress_, next_layer_label());
     return passthrough_compressed(archive, [this] { return begin_layer(); });
 }
 

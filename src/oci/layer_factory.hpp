@@ -3,8 +3,10 @@
 
 #include <ckimg/compression.hpp>
 #include <ckimg/format.hpp>
-#include <ckimg/registry.hpp>
+#include <ckimg/progress.hpp>
 #include <ckimg/sink.hpp>
+
+#include <string>
 
 namespace ckimg {
 
@@ -17,11 +19,13 @@ public:
     std::optional<Layer> adopt_archive(CheckpointArchive& archive) override;
 
 private:
+    std::string next_layer_label();
+
     ImageSink& sink_;
     Compression compression_;
     std::optional<int> level_;
     ProgressCallback progress_;
-    int layers_begun_ = 0;
+    int layers_named_ = 0; // progress labels: "layer 1", "layer 2", ...
 };
 
 } // namespace ckimg

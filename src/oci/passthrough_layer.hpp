@@ -8,7 +8,7 @@
 #include <ckimg/checkpoint.hpp>
 #include <ckimg/format.hpp>
 #include <ckimg/image.hpp>
-#include <ckimg/registry.hpp>
+#include <ckimg/progress.hpp>
 #include <ckimg/sink.hpp>
 
 #include <functional>
@@ -24,9 +24,9 @@ namespace ckimg {
 // qualify, before the archive is scanned (the caller then builds the layer as usual). Otherwise
 // scans the archive (all the usual validation: a hostile entry throws before anything is
 // stored) and stores the blob. Throws InputError when the file changes while it is being used.
+// `progress` hears of the hashing pass as `label`.
 std::optional<Layer> passthrough_layer(CheckpointArchive& archive, ImageSink& sink,
-                                       const ProgressCallback& progress = {},
-                                       const std::string& label = "layer 1");
+                                       const ProgressCallback& progress, const std::string& label);
 
 // The same for a compressed layer: when the archive qualifies, its bytes, validated as above,
 // stream into a layer pipeline from begin_layer() (hash, compress, store) rather than being read

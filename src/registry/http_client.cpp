@@ -216,8 +216,9 @@ void set_method_and_body(CURL* curl, const HttpRequest& request) {
     if (request.method == "HEAD") {
         curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
     } else if (request.method != "GET") {
-        // Every other method goes through the upload path, so bodies always stream and always
-        // carry a Content-Length (0 included: some registries require it on POST).
+        // Every other method goes through the upload path, so bodies always stream and carry a
+        // Content-Length (0 included: some registries require it on POST), except a body whose
+        // length is not known yet, which goes chunked.
         auto size = request.stream != nullptr ? request.stream->size() : request.body.size();
         curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
         // -1: libcurl sends the body chunked (HTTP/1.1).
