@@ -1,3 +1,4 @@
+#include "cli/build_flags.hpp"
 #include "cli/command.hpp"
 
 #include <ckimg/error.hpp>
@@ -61,6 +62,7 @@ int main(int argc, char** argv) {
     ckimg::cli::add_inspect_command(app, invocation);
     ckimg::cli::add_export_command(app, invocation);
     ckimg::cli::add_convert_command(app, invocation);
+    ckimg::cli::add_checkpoint_command(app, invocation);
     ckimg::cli::add_login_commands(app, invocation);
     ckimg::cli::add_formats_command(app, invocation);
     std::string help_topic;
