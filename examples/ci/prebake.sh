@@ -19,6 +19,7 @@
 #                      else `git rev-parse HEAD`)
 #   PREBAKE_RUN        the pipeline run (default: the GitHub Actions or GitLab CI run's URL)
 #   PREBAKE_SOURCE     the source repository's URL (default: GitHub's or GitLab's)
+#   PREBAKE_COMPRESSION  the layer's compression: zstd (default; fast to pull), gzip, none
 #   CKIMG_FLAGS        extra flags for `ckimg build`, e.g. '--insecure' or '--creds user:pass'
 #                      (or log in first: ckimg login REGISTRY)
 #   PODMAN_PULL_FLAGS  extra `podman pull` flags, e.g. '--tls-verify=false' or '--creds u:p'
@@ -102,10 +103,14 @@ annotations=(
     "io.github.ckimg.prebake.pipeline-run=$run"
     "io.github.ckimg.prebake.app-image-id=$app_id"
     "io.github.ckimg.prebake.warm-up-ms=$warm_ms"
+    # What a restore elsewhere depends on, for start.sh's message when CRIU refuses it.
+    "io.github.ckimg.prebake.kernel=$(uname -r)"
+    "io.github.ckimg.prebake.cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
 )
 provenance=()
 for kv in "${annotations[@]}"; do
     [[ -n ${kv#*=} ]] || continue # nothing known: left out rather than empty
     provenance+=(--annotation "$kv" --label "$kv")
 done
-"$ckimg" build "$archive" --format podman --push "$ref" "${provenance[@]}" "${ckimg_flags[@]}" --json -q
+"$ckimg" build "$archive" --format podman --compression "${PREBAKE_COMPRESSION:-zstd}" \
+    --push "$ref" "${provenance[@]}" "${ckimg_flags[@]}" --json -q

@@ -96,16 +96,33 @@ read_annotations() {
 }
 annotation() { echo "${ann[$1]:-}"; }
 
-# CRIU's first error line from the restore log podman names in its error, else podman's last line.
+# Why podman's restore failed: CRIU's error that ended the restore (the last one before
+# "Restoring FAILED" in the log podman names), else podman's own last line; with the checkpointing
+# host's kernel and CPU beside this node's, which is what such errors usually come down to.
 restore_error() { # STDERR_FILE
-    local log first
+    local log cause="" where
     log=$(grep -o 'log file: [^ "]*' "$1" | head -n1 | cut -d' ' -f3 || true)
     if [[ -n $log && -r $log ]]; then
-        first=$(grep -m1 -E '^\([0-9. ]+\) +Error' "$log" | sed -E 's/^\([0-9. ]+\) +//' || true)
+        cause=$(awk '/Restoring FAILED/ { print last; done = 1; exit }
+                     / Error \(/ { sub(/^\([0-9. ]+\) +([0-9]+: )?/, ""); last = $0; if (!first) first = $0 }
+                     END { if (!done && first) print first }' "$log")
     fi
-    [[ -n ${first:-} ]] || first=$(grep -v '^\s*$' "$1" | tail -n1)
-    echo "$first"
+    if [[ -n $cause ]]; then
+        cause="CRIU: $cause"
+    else
+        cause="podman: $(grep -v '^[[:space:]]*$' "$1" | tail -n1)"
+    fi
+    where="this node: kernel $(uname -r), $(cpu_model)"
+    [[ -z $(annotation io.github.ckimg.prebake.kernel) ]] ||
+        where="checkpointed on kernel $(annotation io.github.ckimg.prebake.kernel), $(annotation io.github.ckimg.prebake.cpu); $where"
+    if grep -qiE 'cpu|xsave|fpu' <<<"$cause"; then
+        echo "this node's CPU lacks what the checkpoint uses: $cause ($where)"
+    else
+        echo "$cause ($where)"
+    fi
 }
+
+cpu_model() { sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1; }
 
 cold_start() { # REASON
     local reason=$1 image=${START_APP_IMAGE:-${app_image:-}}

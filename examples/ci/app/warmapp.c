@@ -184,12 +184,25 @@ static void serve_queries(struct state* s, const char* dir) {
     closedir(d);
 }
 
+// The image may be FROM scratch, without even /tmp.
+static int mkdir_p(const char* dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s", dir);
+    for (char* p = path + 1; *p; ++p) {
+        if (*p != '/') continue;
+        *p = 0;
+        if (mkdir(path, 0755) != 0 && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    return mkdir(path, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 static int serve(size_t mib, unsigned rounds, const char* dir) {
     struct state s = {.rounds = rounds, .started_unix = (int64_t)time(NULL)};
     if (getrandom(&s.nonce, sizeof s.nonce, 0) != sizeof s.nonce) die("getrandom");
     signal(SIGTERM, on_term);
     signal(SIGINT, on_term);
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) die(dir);
+    if (mkdir_p(dir) != 0) die(dir);
     char ready[4096];
     snprintf(ready, sizeof ready, "%s/ready", dir);
     unlink(ready); // a ready file left in the image by an earlier run proves nothing
