@@ -2,7 +2,7 @@
 # ckimg checkpoint against a kubelet TEST DOUBLE (lib/kubelet_double.py; no real kubelet can run
 # here: it needs an API server and a CRI runtime). The double speaks the kubelet's checkpoint API
 # over TLS, authenticates client certificates and bearer tokens, and gives the kubelet's error
-# answers; here it hands out an archive made by ckimg-gen (test_checkpoint_real.sh has it make
+# answers; here it hands out an archive made by ckimg-gen (tests/real/test_checkpoint_kubelet_real.sh has it make
 # a real checkpoint with Podman and CRIU). The image goes to a real registry (docker-registry,
 # TLS + Basic auth). Checked: the happy paths (client certificate, token, --rm, -o), every
 # kubelet error (401, 403, 404 three ways, 500, the runtime's deadline, no answer), every hostile

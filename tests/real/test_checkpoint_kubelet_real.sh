@@ -7,10 +7,10 @@
 # registry (docker-registry); node B (its own Podman storage) pulls the image and restores it:
 # the same process goes on counting (its in-memory nonce is the one from before, the count
 # carries on past the checkpoint's and keeps rising). With --rm the archive is gone afterwards.
-# shellcheck source-path=SCRIPTDIR
-source "$(dirname "$0")/lib/common.sh"
-source "$(dirname "$0")/lib/registry.sh"
-source "$(dirname "$0")/lib/kubelet.sh"
+# shellcheck source-path=SCRIPTDIR/../e2e
+source "$(dirname "$0")/../e2e/lib/common.sh"
+source "$(dirname "$0")/../e2e/lib/registry.sh"
+source "$(dirname "$0")/../e2e/lib/kubelet.sh"
 [[ $(id -u) == 0 ]] || fail "needs root (tools/realenv: mount namespaces, CRIU)"
 
 REALENV=$CKIMG_SOURCE_DIR/tools/realenv
@@ -78,4 +78,4 @@ later=$(wait_count_above b counter-b "${first#* }")
 step "restored on node B: nonce $nonce, count ${first#* } -> ${later#* }"
 
 assert_no_kubelet_secret "$WORK/checkpoint.json" "$WORK/checkpoint.err"
-echo "test_checkpoint_real: ok" >&2
+echo "test_checkpoint_kubelet_real: ok" >&2
