@@ -5,6 +5,7 @@
 #include "archive/checkpoint_metadata.hpp"
 #include "archive/entry_path.hpp"
 #include "archive/entry_type.hpp"
+#include "core/checked_math.hpp"
 #include "core/json_limits.hpp"
 
 #include <archive.h>
@@ -281,10 +282,12 @@ void CheckpointArchive::Impl::account(const ArchiveEntry& entry) {
         has_checkpoint_dir = true;
     if (entry.type != EntryType::file) return;
     // Saturating: declared sizes come from the archive.
-    info.total_size += std::min(entry.size, UINT64_MAX - info.total_size);
-    if (starts_with(entry.path, "checkpoint/")) info.criu_size += entry.size;
-    if (is_pages_image(entry.path)) info.pages_size += entry.size;
-    if (entry.path == "rootfs-diff.tar") info.rootfs_diff_size += entry.size;
+    info.total_size = saturating_add(info.total_size, entry.size);
+    if (starts_with(entry.path, "checkpoint/"))
+        info.criu_size = saturating_add(info.criu_size, entry.size);
+    if (is_pages_image(entry.path)) info.pages_size = saturating_add(info.pages_size, entry.size);
+    if (entry.path == "rootfs-diff.tar")
+        info.rootfs_diff_size = saturating_add(info.rootfs_diff_size, entry.size);
 }
 
 // Refuses, on its header and before its data is read, the entry that takes the archive past the

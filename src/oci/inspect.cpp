@@ -8,9 +8,11 @@
 #include <ckimg/media_types.hpp>
 #include <ckimg/transport.hpp>
 
+#include "core/checked_math.hpp"
 #include "core/json_limits.hpp"
 
 #include <filesystem>
+#include <limits>
 
 namespace fs = std::filesystem;
 
@@ -76,7 +78,12 @@ nlohmann::json image_json(const ImageFacts& facts) {
         auto compression = layer_compression(layer.media_type);
         json["compression"] = compression ? nlohmann::json(*compression) : nlohmann::json();
         layers.push_back(json);
-        layers_size += layer.size;
+        // Sizes are the manifest's: two of 2^63-1 must not add up to -2.
+        auto sum = checked_add<std::int64_t>(layers_size, layer.size);
+        if (!sum)
+            throw InputError(facts.name + ": the layers' sizes add up to more than " +
+                             std::to_string(std::numeric_limits<std::int64_t>::max()) + " bytes");
+        layers_size = *sum;
     }
     auto optional = [](const std::string& text) {
         return text.empty() ? nlohmann::json() : nlohmann::json(text);
