@@ -187,7 +187,7 @@ private:
 
 std::string request_checkpoint(const PodContainer& target, const KubeletOptions& options) {
     auto url = registry::Url::parse(options.url);
-    if (url.scheme != "https")
+    if (url.scheme() != "https")
         throw UsageError("--kubelet " + registry::redact_url(options.url) +
                          ": the kubelet serves its API over https only");
     if (!options.cert_file.empty() && !options.token_file.empty())

@@ -113,7 +113,9 @@ public:
             try {
                 response = attempt(client, url);
             } catch (const TransportError&) {
-                if (delivered_ > before) backoff.reset(); // progress: the link works, mostly
+                // Real progress (a MiB, or the rest of the blob) means the link works, mostly;
+                // a registry that cuts every answer after a few bytes spends the retries.
+                if (delivered_ - before >= min_progress(before)) backoff.reset();
                 if (backoff.cancelled() || !backoff.next_attempt()) throw;
                 backoff.wait();
                 continue;
@@ -132,6 +134,12 @@ public:
     }
 
 private:
+    std::uint64_t min_progress(std::uint64_t from) const {
+        auto size = static_cast<std::uint64_t>(std::max<std::int64_t>(blob_.size, 0));
+        return std::max<std::uint64_t>(
+            std::min<std::uint64_t>(kPipeCapacity, size - std::min(size, from)), 1);
+    }
+
     bool finished(const HttpResponse& response) const {
         // 416 after a break at the very end: everything had arrived.
         return response.status == 200 || response.status == 206 ||

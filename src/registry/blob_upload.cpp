@@ -3,6 +3,8 @@
 #include "registry/registry_error.hpp"
 #include "registry/url.hpp"
 
+#include "core/checked_math.hpp"
+
 #include <ckimg/error.hpp>
 
 #include <algorithm>
@@ -48,11 +50,12 @@ std::optional<std::uint64_t> range_end(const HttpResponse& response) {
     if (!range) return std::nullopt;
     auto dash = range->rfind('-');
     if (dash == std::string::npos) return std::nullopt;
-    try {
-        return std::stoull(range->substr(dash + 1));
-    } catch (const std::exception&) {
+    auto digits = range->substr(dash + 1);
+    // 19 digits at most: the value and the +1 that makes it a length cannot overflow.
+    if (digits.empty() || digits.size() > 18 ||
+        digits.find_first_not_of("0123456789") != digits.npos)
         return std::nullopt;
-    }
+    return std::stoull(digits);
 }
 
 bool rejects_chunking(long status) {
@@ -105,10 +108,11 @@ void BlobUpload::accept_session(const HttpResponse& response, const std::string&
     if (!location || location->empty())
         throw RegistryError("registry opened an upload without a Location (POST " +
                             redact_url(request_url) + ")");
-    location_ = resolve_url(request_url, *location);
+    location_ = client_.follow_location(request_url, *location);
     if (auto min = response.header("oci-chunk-min-length")) {
         try {
-            min_chunk_ = std::stoull(*min);
+            // A demand past a GiB is no chunk size: the blob goes in one piece then.
+            min_chunk_ = std::min<std::uint64_t>(std::stoull(*min), std::uint64_t{1} << 30);
         } catch (const std::exception&) {
         }
     }
@@ -147,7 +151,7 @@ void BlobUpload::resync(Backoff& backoff) {
         }
         if (response.status == 204 || response.status == 200 || response.status == 202) {
             if (auto location = response.header("location"))
-                location_ = resolve_url(location_, *location);
+                location_ = client_.follow_location(location_, *location);
             auto end = range_end(response);
             // "0-0" means nothing as often as one byte; re-sending one byte is harmless.
             offset_ = end && *end > 0 ? *end + 1 : 0;
@@ -162,8 +166,26 @@ void BlobUpload::resync(Backoff& backoff) {
     }
 }
 
+// A registry that takes one byte of each chunk, or keeps asking for the same range again, would
+// have the blob sent without end (22 GiB for 23 KB, once): a few times the blob in a bounded
+// number of requests is all a registry that works needs.
+void BlobUpload::charge(std::uint64_t length, std::uint64_t end, const std::string& url) {
+    ++requests_;
+    sent_ += length;
+    using U = std::uint64_t;
+    auto byte_budget = saturating_add(saturating_mul(end, U{3}), saturating_mul(chunk_, U{2}));
+    auto retries = static_cast<U>(std::max(client_.session().options().retries, 0));
+    auto request_budget = saturating_add(saturating_mul(end / chunk_, U{4}), 16 + 4 * retries);
+    if (sent_ <= byte_budget && requests_ <= request_budget && meagre_ <= max_meagre_chunks) return;
+    throw RegistryError("giving up on an upload that makes no real progress: the registry holds " +
+                        std::to_string(offset_) + " of " + std::to_string(end) + " bytes after " +
+                        std::to_string(sent_) + " bytes in " + std::to_string(requests_) +
+                        " requests (PATCH " + redact_url(url) + ")");
+}
+
 bool BlobUpload::send_one_chunk(RangeReader& source, std::uint64_t end, Backoff& backoff) {
     auto length = std::min(chunk_, end - offset_);
+    charge(length, end, location_);
     RangeBody body(source, offset_, offset_ + length, progress_);
     HttpRequest request;
     request.method = "PATCH";
@@ -183,12 +205,14 @@ bool BlobUpload::send_one_chunk(RangeReader& source, std::uint64_t end, Backoff&
     }
     if (response.status == 202 || response.status == 201 || response.status == 204) {
         if (auto location = response.header("location"))
-            location_ = resolve_url(location_, *location);
+            location_ = client_.follow_location(location_, *location);
         auto expected = offset_ + length;
         auto held = range_end(response);
         // A registry may take part of a chunk (continue from its Range) or, like ECR, stop
         // advancing Range altogether (then our own count is all there is).
+        auto before = offset_;
         offset_ = held && *held + 1 > offset_ && *held + 1 <= expected ? *held + 1 : expected;
+        meagre_ = offset_ - before < (length + 1) / 2 ? meagre_ + 1 : 0;
         return true;
     }
     if (offset_ == 0 && rejects_chunking(response.status))
@@ -215,7 +239,8 @@ void BlobUpload::send_stream(StreamBody& body) {
                                    response.status);
         throw client_.failure(response, "PATCH", request.url);
     }
-    if (auto location = response.header("location")) location_ = resolve_url(location_, *location);
+    if (auto location = response.header("location"))
+        location_ = client_.follow_location(location_, *location);
     auto end = offset_ + body.sent();
     auto held = range_end(response);
     if (held && *held + 1 != end)
@@ -231,6 +256,10 @@ void BlobUpload::send_chunks(RangeReader& source, std::uint64_t end, std::uint64
     while (offset_ < end) {
         if (send_one_chunk(source, end, backoff)) backoff.reset();
     }
+    // An upload's status (after a cut) that claims more than the blob has is no upload of it.
+    if (offset_ > end)
+        throw RegistryError("the registry claims " + std::to_string(offset_) + " bytes of a " +
+                            std::to_string(end) + "-byte blob (GET " + redact_url(location_) + ")");
 }
 
 void BlobUpload::finish(const Digest& digest, RangeReader* source, std::uint64_t end) {
@@ -247,8 +276,8 @@ void BlobUpload::finish(const Digest& digest, RangeReader* source, std::uint64_t
     if (response.status != 201 && response.status != 204 && response.status != 200)
         throw client_.failure(response, "PUT", request.url);
     if (auto echoed = response.header("docker-content-digest"); echoed && *echoed != digest.str())
-        throw RegistryError("registry stored blob " + digest.str() + " as " + *echoed + " (PUT " +
-                            redact_url(request.url) + ")");
+        throw RegistryError("registry stored blob " + digest.str() + " as " +
+                            quote_network(*echoed) + " (PUT " + redact_url(request.url) + ")");
     offset_ = end;
     if (progress_) progress_(end);
 }

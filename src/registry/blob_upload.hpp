@@ -78,6 +78,7 @@ public:
 
 private:
     bool send_one_chunk(RangeReader& source, std::uint64_t end, Backoff& backoff);
+    void charge(std::uint64_t length, std::uint64_t end, const std::string& url);
     void accept_session(const HttpResponse& response, const std::string& request_url);
     void resync(Backoff& backoff);
     HttpResponse send_closing_put(const HttpRequest& request, const Digest& digest);
@@ -88,6 +89,12 @@ private:
     std::uint64_t offset_ = 0;
     std::uint64_t min_chunk_ = 0;
     std::uint64_t chunk_ = 0;
+    // What this session cost so far (charge()): bytes sent, requests, chunks in a row of which
+    // the registry took less than half.
+    static constexpr int max_meagre_chunks = 4;
+    std::uint64_t sent_ = 0;
+    std::uint64_t requests_ = 0;
+    int meagre_ = 0;
 };
 
 enum class BlobOutcome { skipped, mounted, uploaded };

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <exception>
 #include <mutex>
 
@@ -57,6 +58,11 @@ struct Exchange {
     curl_off_t moved = -1;
     std::chrono::steady_clock::time_point last_moved = std::chrono::steady_clock::now();
     bool stalled = false;
+    // The minimum rate: the byte count sampled over the last --timeout seconds.
+    std::uint64_t min_window_bytes = 0;
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    std::deque<std::pair<std::chrono::steady_clock::time_point, curl_off_t>> samples;
+    curl_off_t window_moved = -1; // what the last --timeout seconds moved, when it was too little
 };
 
 // "HTTP/1.1 200 OK", "HTTP/2 206": the status, known before the body (for body_sink).
@@ -123,21 +129,43 @@ std::size_t on_read(char* buffer, std::size_t size, std::size_t count, void* use
     return n;
 }
 
-// Also the stall timeout: curl's low-speed limit averages the rate over several seconds, so after
-// a burst it fires seconds late; counting from the last byte moved fires when --timeout says.
+// Whether the last --timeout seconds moved fewer than min_window_bytes: a trickle (a byte every
+// few seconds) never stalls, yet would hold a transfer open forever. Samples are at least
+// sample_spacing apart, so a window holds a bounded number of them.
+bool too_slow(Exchange& exchange, std::chrono::steady_clock::time_point now, curl_off_t total) {
+    constexpr auto sample_spacing = std::chrono::milliseconds(250);
+    auto& samples = exchange.samples;
+    if (samples.empty() || now - samples.back().first >= sample_spacing)
+        samples.emplace_back(now, total);
+    auto window = std::chrono::seconds(exchange.stall_seconds);
+    // The newest sample at or before the window's start is where the window's count begins.
+    while (samples.size() > 1 && samples[1].first <= now - window)
+        samples.pop_front();
+    if (exchange.min_window_bytes == 0 || now - exchange.started < window ||
+        samples.front().first > now - window)
+        return false;
+    auto in_window = total - samples.front().second;
+    if (in_window >= static_cast<curl_off_t>(exchange.min_window_bytes)) return false;
+    exchange.window_moved = in_window;
+    return true;
+}
+
+// Also the stall timeout and the minimum rate: curl's low-speed limit averages the rate over
+// several seconds and restarts with every byte, so after a burst it fires late and a trickle
+// keeps it quiet forever; counting from the last byte moved fires when --timeout says.
 int on_progress(void* user, curl_off_t, curl_off_t downloaded, curl_off_t, curl_off_t uploaded) {
     auto* exchange = static_cast<Exchange*>(user);
     if (exchange->cancel != nullptr && exchange->cancel->load()) return 1;
     auto now = std::chrono::steady_clock::now();
+    if (exchange->stall_seconds <= 0) return 0;
     if (downloaded + uploaded != exchange->moved) {
         exchange->moved = downloaded + uploaded;
         exchange->last_moved = now;
-    } else if (exchange->stall_seconds > 0 &&
-               now - exchange->last_moved >= std::chrono::seconds(exchange->stall_seconds)) {
+    } else if (now - exchange->last_moved >= std::chrono::seconds(exchange->stall_seconds)) {
         exchange->stalled = true;
         return 1;
     }
-    return 0;
+    return too_slow(*exchange, now, downloaded + uploaded) ? 1 : 0;
 }
 
 CURLcode on_ssl_context(CURL*, void* ssl_ctx, void* user) {
@@ -153,8 +181,13 @@ void trace(const HttpRequest& request, const HttpResponse& response, const char*
         names += (names.empty() ? "" : ", ") + header.substr(0, header.find(':'));
     std::string answer = failure != nullptr ? std::string("failed: ") + failure
                                             : "HTTP " + std::to_string(response.status);
-    if (auto location = response.header("location"))
-        answer += ", Location: " + redact_url(resolve_url(request.url, *location));
+    if (auto location = response.header("location")) {
+        try {
+            answer += ", Location: " + redact_url(resolve_url(request.url, *location));
+        } catch (const Error&) {
+            answer += ", an invalid Location"; // the caller says why, once it follows it
+        }
+    }
     std::fprintf(stderr, "ckimg: %s %s%s%s -> %s\n", request.method.c_str(),
                  redact_url(request.url).c_str(), names.empty() ? "" : " with ", names.c_str(),
                  answer.c_str());
@@ -229,22 +262,39 @@ void set_method_and_body(CURL* curl, const HttpRequest& request) {
     }
 }
 
+// Every header value may hold what the network gave (a token, an upload's state): CR or LF there
+// would end the header and start one of the sender's choosing on every later request.
+void check_headers(const HttpRequest& request) {
+    for (const auto& header : request.headers) {
+        if (has_control_char(header))
+            throw RegistryError("refusing to send a " +
+                                header.substr(0, header.find(':')).substr(0, 40) +
+                                " header holding control characters (" + request.method + " " +
+                                redact_url(request.url) + ")");
+    }
+}
+
 } // namespace
 
 HttpResponse HttpClient::send(const HttpRequest& request) {
     CURL* curl = impl_->curl;
     curl_easy_reset(curl); // keeps the connection cache, forgets the previous request
     HttpResponse response;
+    response.url = request.url;
     Exchange exchange;
     exchange.request = &request;
     exchange.response = &response;
     exchange.cancel = cancel_;
     exchange.stall_seconds = settings_->stall_timeout_seconds;
+    exchange.min_window_bytes = settings_->min_bytes_per_timeout;
     auto url = Url::parse(request.url);
+    check_headers(request);
     auto tls = settings_->tls->for_host(url.host_port());
     if (request.stream != nullptr) request.stream->rewind();
 
-    curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+    // The very parse that decided where credentials go (registry_client.cpp): libcurl connects
+    // with it instead of parsing the text again.
+    curl_easy_setopt(curl, CURLOPT_CURLU, url.handle());
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -262,7 +312,7 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
     curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &exchange);
-    if (url.scheme == "https") set_tls(curl, *tls);
+    if (url.scheme() == "https") set_tls(curl, *tls);
     set_method_and_body(curl, request);
 
     curl_slist* headers = nullptr;
@@ -285,6 +335,11 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
         if (exchange.stalled || code == CURLE_OPERATION_TIMEDOUT)
             detail = "no data from the registry for " +
                      std::to_string(settings_->stall_timeout_seconds) + " s (see --timeout)";
+        else if (exchange.window_moved >= 0)
+            detail = "the transfer is too slow: " + std::to_string(exchange.window_moved) +
+                     " bytes in the last " + std::to_string(settings_->stall_timeout_seconds) +
+                     " s, under the " + std::to_string(settings_->min_bytes_per_timeout) +
+                     " bytes that --timeout asks for";
         if (settings_->verbose) trace(request, response, detail.c_str());
         throw TransportError(detail + " (" + request.method + " " + redact_url(request.url) + ")",
                              is_tls_error(code));

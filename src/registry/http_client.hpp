@@ -52,6 +52,7 @@ struct HttpResponse {
     long status = 0;
     std::vector<std::pair<std::string, std::string>> headers; // names lowercased
     std::string body;                                         // cut at max_response
+    std::string url; // what answered: after redirects, another host than the one asked
 
     std::optional<std::string> header(std::string_view lowercase_name) const;
 };
@@ -70,6 +71,9 @@ private:
 struct HttpSettings {
     std::shared_ptr<const TlsPolicy> tls;
     long stall_timeout_seconds = 60;
+    // A transfer that moves fewer bytes than this within any stall_timeout_seconds fails: a
+    // trickle is no transfer (0: no minimum).
+    std::uint64_t min_bytes_per_timeout = 16 * 1024;
     long connect_timeout_seconds = 30;
     bool verbose = false;
 };

@@ -72,11 +72,16 @@ void keep_referrers_tag(RegistryClient& client, const std::string& bytes,
     auto& listed = index["manifests"];
     auto digest = stored.descriptor.digest.str();
     bool present = std::any_of(listed.begin(), listed.end(), [&](const nlohmann::json& entry) {
-        return entry.is_object() && entry.value("digest", "") == digest;
+        // Any field may have any type: only a string digest is compared.
+        if (!entry.is_object()) return false;
+        auto it = entry.find("digest");
+        return it != entry.end() && it->is_string() && it->get<std::string>() == digest;
     });
     if (present) return;
     listed.push_back(to_json(referrer_entry(manifest, stored)));
-    client.put_manifest(tag, media_type::oci_index, index.dump());
+    // The registry's strings may not be UTF-8, which dump() would throw about in its own words.
+    client.put_manifest(tag, media_type::oci_index,
+                        index.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 } // namespace ckimg::registry

@@ -67,6 +67,13 @@ RegistrySession::RegistrySession(const Reference& target, const RegistryOptions&
         options.chunk_size != 0 ? options.chunk_size : default_chunk_size(target.api_host());
 }
 
+RetryPolicy RegistrySession::retry_policy(int retries) const {
+    RetryPolicy policy;
+    policy.retries = retries;
+    policy.max_wait = std::chrono::seconds(std::max(options_.timeout_seconds, 1L));
+    return policy;
+}
+
 std::string RegistrySession::base_url() const {
     std::lock_guard lock(mutex_);
     return base_url_;
@@ -92,7 +99,7 @@ std::string RegistryClient::repo_url(const std::string& repository,
 HttpResponse RegistryClient::send_once(HttpRequest request, bool& reauthenticated) {
     auto base = session_.base_url();
     auto plain = request;
-    bool ours = !base.empty() && Url::parse(request.url).origin() == Url::parse(base).origin();
+    bool ours = !base.empty() && same_origin(request.url, base);
     if (ours) {
         if (auto header = session_.auth().header(http_, request.url); !header.empty())
             request.headers.push_back(header);
@@ -108,6 +115,17 @@ HttpResponse RegistryClient::send_once(HttpRequest request, bool& reauthenticate
     return response;
 }
 
+std::string RegistryClient::follow_location(const std::string& from,
+                                            const std::string& location) const {
+    auto next = Url::parse(from).resolve(location);
+    // A blob of a TLS registry sent over plain HTTP would carry the checkpoint's memory in clear.
+    if (Url::parse(from).scheme() == "https" && next.scheme() == "http" &&
+        !session_.options().insecure)
+        throw RegistryError("refusing to follow " + redact_url(from) + " to plain HTTP (" +
+                            redact_url(next.str()) + "); --insecure allows it");
+    return next.str();
+}
+
 // Redirects (blob storage on a CDN) are followed by hand so that the Authorization header is
 // only ever attached by send_once, which sends it to the registry's own origin alone.
 HttpResponse RegistryClient::follow_redirects(HttpRequest request, HttpResponse response,
@@ -120,9 +138,8 @@ HttpResponse RegistryClient::follow_redirects(HttpRequest request, HttpResponse 
                                 request.method + " " + redact_url(request.url) + ")");
         auto location = response.header("location");
         if (!location) return response;
-        request.url = resolve_url(request.url, *location);
-        auto base = session_.base_url();
-        if (Url::parse(request.url).origin() == Url::parse(base).origin())
+        request.url = follow_location(request.url, *location);
+        if (same_origin(request.url, session_.base_url()))
             return send_once(std::move(request), reauthenticated);
         response = http_.send(request);
     }
@@ -130,7 +147,8 @@ HttpResponse RegistryClient::follow_redirects(HttpRequest request, HttpResponse 
 }
 
 HttpResponse RegistryClient::send(HttpRequest request, bool retry) {
-    Backoff backoff(retry ? session_.retry_policy() : RetryPolicy{0}, &session_.cancel);
+    Backoff backoff(session_.retry_policy(retry ? session_.options().retries : 0),
+                    &session_.cancel);
     return send_with_retries(backoff, [&] {
         bool reauthenticated = false;
         redirects_ = 0;
@@ -143,7 +161,7 @@ std::optional<HttpResponse> RegistryClient::probe_url(const std::string& base, b
     request.url = base + "/v2/";
     // Few retries: a registry that is not there should say so quickly, not after a minute.
     int retries = may_fall_back ? 0 : std::min(session_.options().retries, 2);
-    Backoff backoff(RetryPolicy{retries}, &session_.cancel);
+    Backoff backoff(session_.retry_policy(retries), &session_.cancel);
     try {
         return send_with_retries(backoff, [&] { return http_.send(request); });
     } catch (const TransportError&) {
@@ -200,6 +218,15 @@ void RegistryClient::verify_credentials() {
 
 RegistryError RegistryClient::failure(const HttpResponse& response, const std::string& method,
                                       const std::string& url) const {
+    // A storage host the registry redirected to gets no credentials: its 401 is about its own
+    // signed URL, and the message names the host that answered, not the registry.
+    if (!response.url.empty() && !session_.base_url().empty() &&
+        !same_origin(response.url, session_.base_url())) {
+        auto host = Url::parse(response.url).host_port();
+        return response_error(response, method, response.url,
+                              "answered by " + host + ", where " + redact_url(url) +
+                                  " redirected; ckimg sends it no credentials");
+    }
     std::string hint;
     if (response.status == 401)
         hint = session_.auth().has_credentials() ? "the registry refused the credentials"
@@ -237,8 +264,9 @@ ManifestPut RegistryClient::put_manifest(const std::string& reference,
                           {},         std::nullopt,     std::nullopt};
     if (auto echoed = response.header("docker-content-digest");
         echoed && *echoed != descriptor.digest.str()) {
-        throw RegistryError("registry stored the manifest under " + *echoed + ", not " +
-                            descriptor.digest.str() + " (PUT " + redact_url(request.url) + ")");
+        throw RegistryError("registry stored the manifest under " + quote_network(*echoed) +
+                            ", not " + descriptor.digest.str() + " (PUT " +
+                            redact_url(request.url) + ")");
     }
     return {descriptor, response.header("oci-subject").has_value()};
 }

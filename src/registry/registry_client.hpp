@@ -32,7 +32,8 @@ public:
     const RegistryOptions& options() const { return options_; }
     const std::shared_ptr<const HttpSettings>& http_settings() const { return http_; }
     Authenticator& auth() { return *auth_; }
-    RetryPolicy retry_policy() const { return RetryPolicy{options_.retries}; }
+    RetryPolicy retry_policy(int retries) const;
+    RetryPolicy retry_policy() const { return retry_policy(options_.retries); }
     std::uint64_t chunk_size() const { return chunk_size_; }
 
     // "https://host:port", known once probe() succeeded.
@@ -84,6 +85,10 @@ public:
     // One-line error for a refused request, with a hint when it was about credentials.
     RegistryError failure(const HttpResponse& response, const std::string& method,
                           const std::string& url) const;
+
+    // The URL a Location header names, resolved against `from`; refuses a step from https down
+    // to plain http unless --insecure.
+    std::string follow_location(const std::string& from, const std::string& location) const;
 
     RegistrySession& session() { return session_; }
     HttpClient& http() { return http_; }

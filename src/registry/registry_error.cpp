@@ -11,6 +11,7 @@ namespace ckimg::registry {
 namespace {
 
 constexpr std::size_t max_message = 300;
+constexpr std::size_t max_quoted = 100;
 
 std::string one_line(std::string text) {
     for (auto& c : text) {
@@ -21,6 +22,12 @@ std::string one_line(std::string text) {
 }
 
 } // namespace
+
+std::string quote_network(std::string_view value) {
+    if (value.size() <= max_quoted) return "\"" + std::string(value) + "\"";
+    return "\"" + std::string(value.substr(0, max_quoted)) + "...\" (" +
+           std::to_string(value.size()) + " bytes)";
+}
 
 const char* reason_phrase(long status) {
     switch (status) {

@@ -7,6 +7,7 @@
 #include <ckimg/error.hpp>
 
 #include <string>
+#include <string_view>
 
 namespace ckimg::registry {
 
@@ -16,5 +17,7 @@ std::string describe_error_body(const std::string& body);
 RegistryError response_error(const HttpResponse& response, const std::string& method,
                              const std::string& url, const std::string& hint = "");
 const char* reason_phrase(long status);
+// A value from the network (a header, a field) for a message: in quotes, cut to a line's worth.
+std::string quote_network(std::string_view value);
 
 } // namespace ckimg::registry

@@ -8,6 +8,7 @@
 #include "oci/verified_source.hpp"
 #include "registry/blob_download.hpp"
 #include "registry/registry_client.hpp"
+#include "registry/registry_error.hpp"
 #include "registry/retry.hpp"
 
 #include <ckimg/error.hpp>
@@ -114,8 +115,9 @@ private:
                              ", not to the digest the reference names");
         auto claimed = response.header("docker-content-digest");
         if (claimed && claimed->rfind("sha256:", 0) == 0 && *claimed != root_.digest.str())
-            throw InputError(name_ + ": the registry says the manifest is " + *claimed +
-                             " but it hashes to " + root_.digest.str());
+            throw InputError(name_ + ": the registry says the manifest is " +
+                             registry::quote_network(*claimed) + " but it hashes to " +
+                             root_.digest.str());
         root_.media_type = root_media_type(response);
     }
 

@@ -1,13 +1,11 @@
 #include "registry/retry.hpp"
 
+#include "registry/url.hpp"
+
 #include <ctime>
 #include <thread>
 
 namespace ckimg::registry {
-
-namespace {
-constexpr std::chrono::seconds retry_after_limit{300};
-}
 
 bool retryable_status(long status) {
     return status == 408 || status == 429 || status == 500 || status == 502 || status == 503 ||
@@ -15,8 +13,11 @@ bool retryable_status(long status) {
 }
 
 std::optional<std::chrono::seconds> parse_retry_after(const std::string& value) {
-    if (!value.empty() && value.find_first_not_of("0123456789") == std::string::npos)
-        return std::chrono::seconds(std::stoll(value.substr(0, 9)));
+    if (!value.empty() && value.find_first_not_of("0123456789") == std::string::npos) {
+        // Past nine digits it is more than 31 years: as good as forever, and no overflow.
+        if (value.size() > 9) return std::chrono::seconds(999'999'999);
+        return std::chrono::seconds(std::stoll(value));
+    }
     std::tm tm{};
     if (strptime(value.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm) == nullptr) return std::nullopt;
     auto when = timegm(&tm);
@@ -40,9 +41,17 @@ void Backoff::wait(const HttpResponse* response) {
     auto delay = delay_for(failures_);
     if (response != nullptr) {
         if (auto header = response->header("retry-after")) {
-            if (auto asked = parse_retry_after(*header))
-                delay = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::min(*asked, retry_after_limit));
+            if (auto asked = parse_retry_after(*header)) {
+                if (*asked > policy_.max_wait)
+                    throw RegistryError("HTTP " + std::to_string(response->status) +
+                                            ": the registry asks to retry after " +
+                                            std::to_string(asked->count()) +
+                                            " s, more than --timeout allows (" +
+                                            std::to_string(policy_.max_wait.count()) + " s) (" +
+                                            redact_url(response->url) + ")",
+                                        response->status);
+                delay = std::chrono::duration_cast<std::chrono::milliseconds>(*asked);
+            }
         }
     }
     auto deadline = std::chrono::steady_clock::now() + delay;

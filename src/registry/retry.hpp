@@ -17,6 +17,9 @@ struct RetryPolicy {
     int retries = 5;
     std::chrono::milliseconds base{200};
     std::chrono::milliseconds cap{20'000};
+    // The longest wait a server's Retry-After may ask for (--timeout): a longer one fails at once,
+    // saying what the server asked, instead of holding the user past the time they allowed.
+    std::chrono::seconds max_wait{60};
 };
 
 bool retryable_status(long status);
@@ -31,8 +34,8 @@ public:
     void reset() { failures_ = 0; }
     int failures() const { return failures_; }
     bool cancelled() const { return cancel_ != nullptr && cancel_->load(); }
-    // Sleeps before the next attempt (jittered, or what Retry-After asked, capped at 5 minutes);
-    // wakes early on cancellation.
+    // Sleeps before the next attempt (jittered, or what Retry-After asked); wakes early on
+    // cancellation. Throws RegistryError when Retry-After asks for more than policy.max_wait.
     void wait(const HttpResponse* response = nullptr);
     std::chrono::milliseconds delay_for(int failure);
 

@@ -66,8 +66,11 @@ void Authenticator::add_scope(const std::string& scope) {
 // registry the user explicitly marked insecure.
 void Authenticator::check_transport(const std::string& url) const {
     auto parsed = Url::parse(url);
-    if (parsed.scheme == "https" || (insecure_ && is_loopback_host(parsed.host))) return;
-    throw RegistryError("refusing to send credentials over plain HTTP to " + parsed.host);
+    if (parsed.scheme() == "https" || (insecure_ && is_loopback_host(parsed.host()))) return;
+    throw RegistryError("refusing to send credentials over plain HTTP to " + parsed.host() + " (" +
+                        redact_url(url) + "): " +
+                        (insecure_ ? "plain HTTP carries credentials to a loopback host only"
+                                   : "use https, or --insecure for a loopback host"));
 }
 
 std::string Authenticator::header(HttpClient& http, const std::string& registry_url) {
@@ -119,7 +122,10 @@ Authenticator::Token Authenticator::fetch_token(HttpClient& http, const Challeng
             request.headers.push_back(basic_authorization(*credentials_));
     }
     if (!request.headers.empty() || request.method == "POST") check_transport(realm);
-    Backoff backoff(RetryPolicy{3}, http.cancel_flag());
+    RetryPolicy policy;
+    policy.retries = 3;
+    policy.max_wait = std::chrono::seconds(std::max(http.settings().stall_timeout_seconds, 1L));
+    Backoff backoff(policy, http.cancel_flag());
     auto response = send_with_retries(backoff, [&] { return http.send(request); });
     if (response.status != 200) {
         std::string hint = response.status == 401 || response.status == 403
@@ -147,6 +153,11 @@ Authenticator::Token Authenticator::fetch_token(HttpClient& http, const Challeng
     if (token.value.empty())
         throw RegistryError("token server answered without a token (" + request.method + " " +
                             redact_url(realm) + ")");
+    // It goes into an Authorization header of every request: CR or LF in it would add headers
+    // of the token server's choosing.
+    if (has_control_char(token.value))
+        throw RegistryError("token server answered with a token holding control characters (" +
+                            request.method + " " + redact_url(realm) + ")");
     auto expires = json.find("expires_in");
     auto lifetime = std::chrono::seconds(expires != json.end() && expires->is_number_integer() &&
                                                  expires->get<long long>() > 0

@@ -2,62 +2,117 @@
 
 #include <ckimg/error.hpp>
 
+#include <curl/curl.h>
+
 #include <cctype>
+#include <optional>
 
 namespace ckimg::registry {
 
-Url Url::parse(std::string_view text) {
-    Url url;
-    auto scheme_end = text.find("://");
-    if (scheme_end == std::string_view::npos)
-        throw RegistryError("invalid URL \"" + redact_url(std::string(text)) + "\"");
-    url.scheme = std::string(text.substr(0, scheme_end));
-    for (auto& c : url.scheme)
+namespace {
+
+// A URL in a message: a line's worth, whatever a registry put into it.
+constexpr std::size_t max_shown_url = 200;
+
+using Handle = std::shared_ptr<CURLU>;
+
+Handle new_handle(CURLU* raw) {
+    if (raw == nullptr) throw RegistryError("out of memory parsing a URL");
+    return Handle(raw, curl_url_cleanup);
+}
+
+std::optional<std::string> part(CURLU* url, CURLUPart which, unsigned flags = 0) {
+    char* text = nullptr;
+    if (curl_url_get(url, which, &text, flags) != CURLUE_OK || text == nullptr) return std::nullopt;
+    std::string out(text);
+    curl_free(text);
+    return out;
+}
+
+std::string lower(std::string text) {
+    for (auto& c : text)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (url.scheme != "http" && url.scheme != "https")
-        throw RegistryError("unsupported URL scheme \"" + url.scheme + "\"");
-    auto rest = text.substr(scheme_end + 3);
-    auto path_start = rest.find_first_of("/?");
-    auto authority = rest.substr(0, path_start);
-    if (auto at = authority.rfind('@'); at != std::string_view::npos)
-        authority = authority.substr(at + 1);
-    auto bracket = authority.rfind(']');
-    auto colon = authority.rfind(':');
-    if (colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket)) {
-        url.port = std::string(authority.substr(colon + 1));
-        authority = authority.substr(0, colon);
+    return text;
+}
+
+std::string cut(std::string text) {
+    if (text.size() > max_shown_url) text = text.substr(0, max_shown_url) + "...";
+    return text;
+}
+
+// What a message may show of a URL that did not parse.
+std::string shown(std::string_view text) {
+    return cut(std::string(text.substr(0, text.find_first_of("?#"))));
+}
+
+[[noreturn]] void refuse(std::string_view text, const std::string& why) {
+    throw RegistryError("invalid URL \"" + shown(text) + "\": " + why);
+}
+
+} // namespace
+
+bool has_control_char(std::string_view text) {
+    for (unsigned char c : text) {
+        if (c < 0x20 || c == 0x7f) return true;
     }
-    url.host = std::string(authority);
-    if (url.host.empty()) throw RegistryError("invalid URL: no host");
-    if (path_start != std::string_view::npos) {
-        auto target = rest.substr(path_start);
-        auto question = target.find('?');
-        url.path = std::string(target.substr(0, question));
-        if (question != std::string_view::npos)
-            url.query = std::string(target.substr(question + 1));
-    }
+    return false;
+}
+
+Url Url::parse(std::string_view text) {
+    if (has_control_char(text) || text.find(' ') != std::string_view::npos)
+        refuse(text, "control characters or spaces");
+    auto handle = new_handle(curl_url());
+    std::string copy(text);
+    // The flags libcurl itself would use, less what widens them: no guessed scheme, no user
+    // info (the classic "registry@other" confusion has nothing to confuse then).
+    auto code = curl_url_set(handle.get(), CURLUPART_URL, copy.c_str(), CURLU_DISALLOW_USER);
+    if (code != CURLUE_OK) refuse(text, curl_url_strerror(code));
+    Url url;
+    url.scheme_ = lower(part(handle.get(), CURLUPART_SCHEME).value_or(""));
+    if (url.scheme_ != "http" && url.scheme_ != "https")
+        throw RegistryError("unsupported URL scheme \"" + cut(url.scheme_) + "\" (" + shown(text) +
+                            ")");
+    auto host = part(handle.get(), CURLUPART_HOST);
+    if (!host || host->empty()) refuse(text, "no host");
+    url.host_ = lower(*host);
+    if (auto zone = part(handle.get(), CURLUPART_ZONEID); zone && !url.host_.empty())
+        url.host_.insert(url.host_.size() - 1, "%25" + *zone);
+    url.port_ = part(handle.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT).value_or("");
+    url.path_ = part(handle.get(), CURLUPART_PATH).value_or("/");
+    url.query_ = part(handle.get(), CURLUPART_QUERY).value_or("");
+    // The fragment is never sent; dropping it keeps str() free of what libcurl ignores.
+    curl_url_set(handle.get(), CURLUPART_FRAGMENT, nullptr, 0);
+    auto normal = part(handle.get(), CURLUPART_URL);
+    if (!normal || url.port_.empty()) refuse(text, "libcurl cannot rebuild it");
+    url.text_ = *normal;
+    url.handle_ = std::move(handle);
     return url;
 }
 
-std::string Url::origin() const {
-    return scheme + "://" + host + (port.empty() ? "" : ":" + port);
+Url Url::resolve(std::string_view location) const {
+    if (has_control_char(location) || location.find(' ') != std::string_view::npos)
+        refuse(location, "control characters or spaces");
+    // Resolved by curl_url itself (as libcurl resolves a redirect), then parsed again as a whole,
+    // so that the result passes every check parse() makes.
+    auto handle = new_handle(curl_url_dup(handle_.get()));
+    std::string copy(location);
+    auto code = curl_url_set(handle.get(), CURLUPART_URL, copy.c_str(), CURLU_DISALLOW_USER);
+    if (code != CURLUE_OK) refuse(location, curl_url_strerror(code));
+    auto resolved = part(handle.get(), CURLUPART_URL);
+    if (!resolved) refuse(location, "libcurl cannot rebuild it");
+    return parse(*resolved);
 }
 
 std::string Url::host_port() const {
-    return host + ":" + (port.empty() ? (scheme == "https" ? "443" : "80") : port);
+    return host_ + ":" + port_;
 }
 
-std::string Url::str() const {
-    return origin() + path + (query.empty() ? "" : "?" + query);
+bool same_origin(const std::string& a, const std::string& b) {
+    return Url::parse(a).origin() == Url::parse(b).origin();
 }
 
 std::string resolve_url(const std::string& base, const std::string& location) {
-    if (location.find("://") != std::string::npos) return location;
-    auto url = Url::parse(base);
-    if (location.rfind("//", 0) == 0) return url.scheme + ":" + location;
-    if (!location.empty() && location.front() == '/') return url.origin() + location;
-    auto dir = url.path.substr(0, url.path.rfind('/') + 1);
-    return url.origin() + (dir.empty() ? "/" : dir) + location;
+    return Url::parse(base).resolve(location).str();
 }
 
 std::string percent_encode(std::string_view text) {
@@ -82,15 +137,24 @@ std::string append_query(const std::string& url, const std::string& name,
 }
 
 std::string redact_url(const std::string& text) {
-    auto scheme_end = text.find("://");
-    std::string out = text.substr(0, text.find('?'));
-    if (scheme_end == std::string::npos) return out;
-    auto authority_start = scheme_end + 3;
-    auto authority_end = out.find('/', authority_start);
-    auto at = out.substr(0, authority_end).rfind('@');
-    if (at != std::string::npos && at >= authority_start)
-        out.erase(authority_start, at + 1 - authority_start);
-    return out;
+    // libcurl's reading of the URL where there is one: a textual cut at "@" would show
+    // "http://other#@registry/" as the registry's URL.
+    std::string out;
+    try {
+        out = Url::parse(text).str();
+    } catch (const Error&) {
+        out = text;
+    }
+    out = out.substr(0, out.find_first_of("?#"));
+    auto scheme_end = out.find("://");
+    if (scheme_end != std::string::npos) {
+        auto authority_start = scheme_end + 3;
+        auto authority_end = out.find('/', authority_start);
+        auto at = out.substr(0, authority_end).rfind('@');
+        if (at != std::string::npos && at >= authority_start)
+            out.erase(authority_start, at + 1 - authority_start);
+    }
+    return cut(out);
 }
 
 bool is_loopback_host(const std::string& host) {

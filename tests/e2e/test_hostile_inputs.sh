@@ -98,13 +98,15 @@ stop_fake() {
     fi
 }
 on_exit stop_fake
-start_fake() { # MODE
+start_fake() { # MODE: the double on a free port, and "the other host" on another
     stop_fake
-    local port i
+    local port other i
     port=$(free_port)
+    other=$(free_port)
+    [[ $other != "$port" ]] || other=$(free_port)
     : >"$FAKE_LOG"
-    python3 "$HOSTILE/fake_registry.py" --port "$port" --mode "$1" --log "$FAKE_LOG" \
-        >>"$WORK/fake.out" 2>&1 &
+    python3 "$HOSTILE/fake_registry.py" --port "$port" --other-port "$other" --mode "$1" \
+        --log "$FAKE_LOG" >>"$WORK/fake.out" 2>&1 &
     FAKE_PID=$!
     for ((i = 0; i < 200; i++)); do
         grep -q '"listening"' "$FAKE_LOG" 2>/dev/null && break
@@ -112,6 +114,7 @@ start_fake() { # MODE
         sleep 0.05
     done
     FAKE_HOST=127.0.0.1:$port
+    FAKE_OTHER=127.0.0.1:$other
 }
 REGISTRY_UP=""
 need_registry() {
@@ -152,6 +155,10 @@ run_one() {
     if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$dir/err" "$dir/out"; then
         fail "$what: printed a control character: $(head -c 300 "$dir/err" | od -c | head -5)"
     fi
+    # A message is one line's worth, whatever the registry put into its headers and URLs.
+    if awk 'length($0) > 1000 { exit 1 }' "$dir/err"; then :; else
+        fail "$what: printed a line of more than 1000 bytes: $(head -c 300 "$dir/err")"
+    fi
     iconv -f UTF-8 -t UTF-8 "$dir/err" >/dev/null 2>&1 ||
         fail "$what: printed bytes that are not UTF-8: $(head -c 300 "$dir/err" | od -c | head -5)"
     [[ $(snapshot "$IN_PATH") == "$before" ]] || fail "$what: changed its input $IN_PATH"
@@ -191,6 +198,7 @@ substitute() { # TEXT: the placeholders filled in
     text=${text//@GOOD/$WORK/good}
     text=${text//@VALID/$VALID}
     text=${text//@REG/$REG}
+    text=${text//@OTHER/${FAKE_OTHER:-}}
     text=${text//@NAME/$NAME}
     printf '%s' "$text"
 }
@@ -214,7 +222,10 @@ for row in "${ROWS[@]}"; do
         REG=$PROXY_HOST
         ;;
     fake:*)
-        start_fake "${setup#fake:}"
+        mode=${setup#fake:}
+        WANT_OTHER=""
+        [[ $mode == *:other ]] && WANT_OTHER=1 && mode=${mode%:other}
+        start_fake "$mode"
         REG=$FAKE_HOST
         ;;
     *) fail "[$NAME] unknown setup $setup" ;;
@@ -247,6 +258,14 @@ for row in "${ROWS[@]}"; do
         if [[ -n ${FAKE_HOST:-} ]] && grep -q '"authorization": true' "$FAKE_LOG"; then
             fail "[$NAME] credentials reached the other host: $(head -3 "$FAKE_LOG")"
         fi
+    fi
+    if [[ $setup == fake:* ]]; then
+        ! grep -q '"leak": true' "$FAKE_LOG" ||
+            fail "[$NAME] credentials reached the other host: $(grep '"leak": true' "$FAKE_LOG" | head -3)"
+        ! grep -q '"injected": true' "$FAKE_LOG" ||
+            fail "[$NAME] a header from the network was injected into a request"
+        [[ -z ${WANT_OTHER:-} ]] || grep -q '"other": true' "$FAKE_LOG" ||
+            fail "[$NAME] never reached the other host (the row tests nothing)"
     fi
 done
 

@@ -564,6 +564,15 @@ def layouts(good, out_dir):
     data = json.dumps(manifest, separators=(",", ":")).encode()
     root["manifests"][0].update(digest=layout.put(data), size=len(data))
     layout.set_root_index(root)
+    # Two layers of 2^63-1 bytes each: their sum is no int64 (inspect's layersSize).
+    layout = new("layout-layers-size-overflow")
+    root = layout.read_json(layout.root["digest"])
+    manifest = layout.read_json(root["manifests"][0]["digest"])
+    manifest["layers"] = [dict(manifest["layers"][0], size=(1 << 63) - 1),
+                          dict(manifest["layers"][0], size=(1 << 63) - 1)]
+    data = json.dumps(manifest, separators=(",", ":")).encode()
+    root["manifests"][0].update(digest=layout.put(data), size=len(data))
+    layout.set_root_index(root)
     layout = new("layout-platform-wrong-types")
     root = layout.read_json(layout.root["digest"])
     root["manifests"][0]["platform"] = {"os": 1, "architecture": ["amd64"]}
