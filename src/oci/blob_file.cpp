@@ -26,6 +26,50 @@ int create_temp(const std::filesystem::path& dir, std::filesystem::path& path,
     return fd;
 }
 
+// A file without a name in `dir` (O_TMPFILE): nothing is left behind whatever ends the process
+// (a second SIGTERM kills at once, before any cleanup). -1 where the filesystem cannot.
+std::string proc_path(int fd) {
+    return "/proc/self/fd/" + std::to_string(fd);
+}
+
+int create_unnamed(const std::filesystem::path& dir, bool world_readable) {
+    int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, world_readable ? 0644 : 0600);
+    if (fd < 0) return -1;
+    // Naming it later goes through /proc (linkat of /proc/self/fd/N): without /proc, a name now.
+    if (::access(proc_path(fd).c_str(), F_OK) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    if (world_readable) ::fchmod(fd, 0644); // the umask may have narrowed it
+    return fd;
+}
+
+// Gives the open file `fd` the name `final_path`, replacing what is there. linkat refuses an
+// existing name, so then it links under a temporary name and renames over: that name lives for
+// the two system calls only.
+void name_file(int fd, const std::filesystem::path& final_path, const char* what) {
+    auto source = proc_path(fd);
+    if (::linkat(AT_FDCWD, source.c_str(), AT_FDCWD, final_path.c_str(), AT_SYMLINK_FOLLOW) == 0)
+        return;
+    if (errno != EEXIST) throw IoError(errno_message(what + final_path.string()));
+    for (int attempt = 0;; ++attempt) {
+        auto temp = (final_path.parent_path() /
+                     (".ckimg-tmp-" + std::to_string(::getpid()) + "-" + std::to_string(attempt)))
+                        .string();
+        if (::linkat(AT_FDCWD, source.c_str(), AT_FDCWD, temp.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+            if (errno == EEXIST && attempt < 100) continue;
+            throw IoError(errno_message(what + final_path.string()));
+        }
+        if (::rename(temp.c_str(), final_path.c_str()) != 0) {
+            auto message = errno_message(what + final_path.string());
+            ::unlink(temp.c_str());
+            throw IoError(message);
+        }
+        ::unlink(temp.c_str()); // still there when both names were one file already
+        return;
+    }
+}
+
 void write_all(int fd, const std::uint8_t* data, std::size_t size, const std::string& what) {
     while (size > 0) {
         auto written = ::write(fd, data, size);
@@ -42,21 +86,30 @@ void write_all(int fd, const std::uint8_t* data, std::size_t size, const std::st
 
 BlobFileWriter::BlobFileWriter(std::filesystem::path blob_dir, bool world_readable)
     : blob_dir_(std::move(blob_dir)) {
-    fd_ = create_temp(blob_dir_, temp_path_, world_readable);
+    fd_ = create_unnamed(blob_dir_, world_readable);
+    if (fd_ >= 0) {
+        unnamed_ = true;
+        temp_path_ = proc_path(fd_); // readable (stored_path) for as long as fd_ is open
+    } else {
+        fd_ = create_temp(blob_dir_, temp_path_, world_readable);
+    }
 }
 
 BlobFileWriter::~BlobFileWriter() {
     if (fd_ >= 0) ::close(fd_);
-    if (!committed_) ::unlink(temp_path_.c_str());
+    if (!committed_ && !unnamed_) ::unlink(temp_path_.c_str());
 }
 
 void BlobFileWriter::write(const std::uint8_t* data, std::size_t size) {
-    if (fd_ < 0) throw Error("internal error: write after finish");
-    write_all(fd_, data, size, temp_path_.string());
+    if (fd_ < 0 || finished_) throw Error("internal error: write after finish");
+    write_all(fd_, data, size, (blob_dir_ / "(new blob)").string());
 }
 
 void BlobFileWriter::finish() {
-    if (fd_ < 0) return;
+    if (fd_ < 0 || finished_) return;
+    finished_ = true;
+    // An unnamed file stays open until commit() names it: closing it would lose it.
+    if (unnamed_) return;
     int fd = fd_;
     fd_ = -1;
     if (::close(fd) != 0) throw IoError(errno_message("cannot write " + temp_path_.string()));
@@ -65,6 +118,14 @@ void BlobFileWriter::finish() {
 void BlobFileWriter::commit(const Digest& digest) {
     finish();
     auto final_path = blob_dir_ / digest.hex();
+    if (unnamed_) {
+        name_file(fd_, final_path, "cannot store blob ");
+        int fd = fd_;
+        fd_ = -1;
+        if (::close(fd) != 0) throw IoError(errno_message("cannot write " + final_path.string()));
+        committed_ = true;
+        return;
+    }
     if (::rename(temp_path_.c_str(), final_path.c_str()) != 0)
         throw IoError(errno_message("cannot store blob " + final_path.string()));
     // rename() does nothing when both names are links to one file (a hard-linked blob stored
@@ -135,8 +196,19 @@ void BlobFileWriter::write_file(int fd, const std::string& path, std::uint64_t s
         return BlobWriter::write_file(fd, path, size);
     if (::ioctl(fd_, FICLONE, fd) == 0) return; // copy-on-write: no data copied
     if (may_link(source, fd_)) {
-        auto linked = link_beside(path, fd, temp_path_);
-        if (!linked.empty()) {
+        // The link is a name of the archive's own file: were it left behind, it would hold no
+        // byte that is not in the archive already. An unnamed temporary goes once it is linked.
+        if (unnamed_) {
+            // The blob becomes this very file at commit(): linkat through /proc names the
+            // inode that `fd` has open, whatever happens to `path` meanwhile.
+            int same = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+            if (same >= 0) {
+                ::close(fd_);
+                fd_ = same;
+                temp_path_ = proc_path(fd_);
+                return;
+            }
+        } else if (auto linked = link_beside(path, fd, temp_path_); !linked.empty()) {
             ::close(fd_);
             fd_ = -1;
             ::unlink(temp_path_.c_str());
@@ -151,20 +223,22 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view b
                            bool world_readable) {
     std::filesystem::path temp;
     auto dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
-    int fd = create_temp(dir, temp, world_readable);
+    int fd = create_unnamed(dir, world_readable);
+    bool unnamed = fd >= 0;
+    if (!unnamed) fd = create_temp(dir, temp, world_readable);
     try {
         write_all(fd, reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(),
-                  temp.string());
-        if (::fsync(fd) != 0 || ::close(fd) != 0) {
-            fd = -1;
-            throw IoError(errno_message("cannot write " + temp.string()));
-        }
+                  path.string());
+        if (::fsync(fd) != 0) throw IoError(errno_message("cannot write " + path.string()));
+        if (unnamed) name_file(fd, path, "cannot write ");
+        int done = fd;
         fd = -1;
-        if (::rename(temp.c_str(), path.c_str()) != 0)
+        if (::close(done) != 0) throw IoError(errno_message("cannot write " + path.string()));
+        if (!unnamed && ::rename(temp.c_str(), path.c_str()) != 0)
             throw IoError(errno_message("cannot write " + path.string()));
     } catch (...) {
         if (fd >= 0) ::close(fd);
-        ::unlink(temp.c_str());
+        if (!unnamed) ::unlink(temp.c_str());
         throw;
     }
 }

@@ -1,5 +1,6 @@
-// Blobs stored as files: written under a temporary name in the blob directory and renamed into
-// place once complete, so a reader never sees a partial blob.
+// Blobs stored as files: written to a file without a name in the blob directory (O_TMPFILE; a
+// temporary name where the filesystem has none) and named once complete, so a reader never sees
+// a partial blob and no signal leaves one behind.
 #pragma once
 
 #include <ckimg/sink.hpp>
@@ -29,6 +30,8 @@ private:
     std::filesystem::path blob_dir_;
     std::filesystem::path temp_path_;
     int fd_ = -1;
+    bool unnamed_ = false; // O_TMPFILE: temp_path_ is /proc/self/fd/N
+    bool finished_ = false;
     bool committed_ = false;
 };
 
