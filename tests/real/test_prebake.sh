@@ -10,11 +10,10 @@
 #   d: CRIU itself refuses (a stand-in for another CPU or kernel): cold start, CRIU's error
 #   e: the app's tag was rebuilt and the checkpointed image deleted from the registry: refused
 #      before trying, cold start (the same state, recomputed: a new nonce), why
-source "$CKIMG_SOURCE_DIR/tests/e2e/lib/common.sh"
-source "$CKIMG_SOURCE_DIR/tests/e2e/lib/registry.sh"
 source "$CKIMG_SOURCE_DIR/tests/real/prebake_nodes.sh"
+source "$CKIMG_SOURCE_DIR/tests/e2e/lib/registry.sh"
 need gcc
-prebake_nodes "$WORK/nodes"
+prebake_nodes
 
 start_registry plain
 REG=$REG_HOST
