@@ -21,7 +21,11 @@ const Format& checkpoint_format(const ImageSource& source, const ResolvedImage& 
 
 struct ExportOptions {
     std::string source; // oci:DIR[:TAG], oci-archive:FILE[:TAG] or a registry reference
-    std::string output; // the archive to write; "-" for standard output
+    std::string output; // the archive to write; "-" for standard output; a FIFO is written into
+    // For a FIFO output: how many readers first get only the archive's leading entries up to
+    // config.dump and spec.dump, as a complete tar, before the next reader gets it whole (2 for
+    // `podman container restore --import FIFO`, which reads the configuration twice first).
+    int config_readers = 0;
     RegistryOptions registry;
     const std::atomic<bool>* cancel = nullptr; // SIGINT: stop, leave nothing behind
 };
@@ -36,7 +40,8 @@ struct ExportResult {
 
 // Writes the archive (an uncompressed tar, mode 0600: it holds process memory) under a
 // temporary name beside `output` and renames it into place once complete, so that a failure
-// leaves nothing half-written.
+// leaves nothing half-written. An `output` that is a FIFO is written into as the image streams
+// (each reader of it gets a FIFO of its own), so that a restore reads while it downloads.
 ExportResult export_checkpoint(const ExportOptions& options);
 nlohmann::json to_json(const ExportResult& result);
 

@@ -11,6 +11,7 @@ namespace {
 struct ExportFlags {
     std::string source;
     std::string output;
+    int config_readers = 0;
     bool json = false;
     bool quiet = false;
     RegistryFlags registry;
@@ -20,6 +21,7 @@ int run_export(const ExportFlags& flags, const std::atomic<bool>* cancel) {
     ExportOptions options;
     options.source = flags.source;
     options.output = flags.output;
+    options.config_readers = flags.config_readers;
     options.registry = to_registry_options(flags.registry, cancel);
     options.cancel = cancel;
     auto result = export_checkpoint(options);
@@ -42,15 +44,24 @@ void add_export_command(CLI::App& app, Invocation& invocation) {
     cmd->footer("The image may be in any format 'ckimg formats' lists (detected). The archive is "
                 "an uncompressed tar with\nthe original entries, in the original order, with the "
                 "original contents, as CRI-O and crictl restore from\na file; it appears only "
-                "once complete (mode 0600).\n\nExamples:\n"
+                "once complete (mode 0600). A FIFO is written into as the image downloads, so "
+                "that a\nrestore reads while it arrives; `podman container restore --import` "
+                "(Podman 5.4) reads its\nargument three times, twice for the configuration "
+                "only: --config-readers 2.\n\nExamples:\n"
                 "  ckimg export oci:./counter-ckpt:latest checkpoint.tar\n"
                 "  ckimg export registry.example.com/team/counter-ckpt:v1 - | checkpointctl "
-                "show /dev/stdin");
+                "show /dev/stdin\n"
+                "  mkfifo ck.fifo; ckimg export REF ck.fifo --config-readers 2 &\n"
+                "  podman container restore --import ck.fifo");
     cmd->add_option("source", flags->source,
                     "oci:DIR[:TAG], oci-archive:FILE[:TAG] or [docker://]HOST/REPO[:TAG][@DIGEST]")
         ->required();
     cmd->add_option("archive", flags->output, "Archive to write ('-' for standard output)")
         ->required();
+    cmd->add_option("--config-readers", flags->config_readers,
+                    "ARCHIVE is a FIFO: its first N readers get only the entries up to "
+                    "config.dump and spec.dump")
+        ->check(CLI::Range(0, 16));
     cmd->add_flag("--json", flags->json, "Print the result as one JSON object on stdout");
     cmd->add_flag("-q,--quiet", flags->quiet, "Print nothing on success");
     add_registry_flags(*cmd, flags->registry, false);

@@ -2,6 +2,10 @@
 #include <ckimg/export.hpp>
 
 #include "oci/archive_file.hpp"
+#include "oci/fifo_sink.hpp"
+
+#include <csignal>
+#include <ctime>
 
 namespace ckimg {
 
@@ -11,7 +15,38 @@ const Format& checkpoint_format(const ImageSource& source, const ResolvedImage& 
                                          "recognises its manifest; see 'ckimg formats')");
 }
 
+namespace {
+
+// While a FIFO is written, a reader that goes away makes the write fail with EPIPE (an error
+// naming the FIFO) rather than kill the process: SIGPIPE is blocked on this thread, and one left
+// pending is taken before the mask is restored.
+class PipeSignalBlocked {
+public:
+    PipeSignalBlocked() {
+        sigemptyset(&pipe_);
+        sigaddset(&pipe_, SIGPIPE);
+        pthread_sigmask(SIG_BLOCK, &pipe_, &saved_);
+    }
+    ~PipeSignalBlocked() {
+        const timespec now{};
+        while (sigtimedwait(&pipe_, nullptr, &now) == SIGPIPE) {
+        }
+        pthread_sigmask(SIG_SETMASK, &saved_, nullptr);
+    }
+    PipeSignalBlocked(const PipeSignalBlocked&) = delete;
+    PipeSignalBlocked& operator=(const PipeSignalBlocked&) = delete;
+
+private:
+    sigset_t pipe_{};
+    sigset_t saved_{};
+};
+
+} // namespace
+
 ExportResult export_checkpoint(const ExportOptions& options) {
+    const bool fifo = options.output != "-" && is_fifo(options.output);
+    if (options.config_readers > 0 && !fifo)
+        throw UsageError("--config-readers: " + options.output + " is not a FIFO (mkfifo)");
     auto source = open_image_source(options.source, options.registry, options.cancel);
     auto image = resolve_image(*source);
     const Format& format = checkpoint_format(*source, image);
@@ -22,6 +57,14 @@ ExportResult export_checkpoint(const ExportOptions& options) {
     result.manifest = image.manifest_descriptor;
     if (options.output == "-") {
         FdSink out(1, "standard output", options.cancel);
+        format.read(*source, image, out);
+        out.finish();
+        result.bytes = out.bytes();
+        return result;
+    }
+    if (fifo) {
+        PipeSignalBlocked blocked;
+        FifoSink out(options.output, options.config_readers, options.cancel);
         format.read(*source, image, out);
         out.finish();
         result.bytes = out.bytes();
