@@ -145,7 +145,9 @@ middleware:
         baseurl: http://127.0.0.1:$FAKE_PORT/
 EOF
 restart_registry
-"$CKIMG" push "$SRC" "$REG_HOST/secrets/basic:v4" "${REG_PUSH_FLAGS[@]}" --verbose --json \
+# The fake storage host is plain HTTP: a TLS registry's redirect to http:// is refused unless
+# --insecure (issue 11), so allow it here; credentials must still stay with the registry.
+"$CKIMG" push "$SRC" "$REG_HOST/secrets/basic:v4" "${REG_PUSH_FLAGS[@]}" --insecure --verbose --json \
     >"$WORK/redirect.out" 2>"$WORK/redirect.err" || fail "push failed: $(_reg_redact "$(cat "$WORK/redirect.err")")"
 no_secrets "$WORK/redirect.out" "$WORK/redirect.err"
 grep -q "HEAD https://$REG_HOST/v2/secrets/basic/blobs/sha256:[0-9a-f]* with Authorization -> HTTP 307, Location: http://127.0.0.1:$FAKE_PORT/" \
@@ -161,8 +163,9 @@ start_fake recorder
 set_proxy_rules "[{\"method\": \"POST\", \"path\": \"/blobs/uploads/\", \"action\": \"status\",
                    \"status\": 202, \"times\": 0, \"body\": \"\",
                    \"headers\": {\"Location\": \"http://127.0.0.1:$FAKE_PORT/upload/elsewhere\"}}]"
+# (plain-HTTP Location from a TLS registry: refused without --insecure since issue 11)
 status=0
-"$CKIMG" push "$SRC" "$PROXY_HOST/secrets/location:v1" "${REG_PUSH_FLAGS[@]}" --retries 0 --verbose \
+"$CKIMG" push "$SRC" "$PROXY_HOST/secrets/location:v1" "${REG_PUSH_FLAGS[@]}" --insecure --retries 0 --verbose \
     >"$WORK/location.out" 2>"$WORK/location.err" || status=$?
 no_secrets "$WORK/location.out" "$WORK/location.err"
 grep -q "PUT http://127.0.0.1:$FAKE_PORT/upload/elsewhere" "$WORK/location.err" ||

@@ -92,7 +92,7 @@ TEST_CASE("the kubelet's archive is read from the checked descriptor, not its na
     CHECK(read_file((tmp.path / "secret").string()) == "secret");
 }
 
-TEST_CASE("--rm removes the archive it read") {
+TEST_CASE("the archive it read is removed with --rm") {
     ckimg::test::TempDir tmp;
     write_file(tmp.path / "checkpoint-a.tar", "archive");
     const std::string d = tmp.path.string();
