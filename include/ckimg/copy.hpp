@@ -41,8 +41,8 @@ struct CopyResult {
 CopyResult copy_image(ImageSource& source, ImageSink& sink, const CopyOptions& options);
 
 struct RegistryOptions;
-// `ckimg copy`: opens `source` (as open_image_source does) and `destination` ("oci:DIR[:TAG]",
-// created when missing and removed again when the copy fails; "oci-archive:FILE[:TAG]", written
+// `ckimg copy`: opens `source` (as open_image_source does) and `destination` ("oci:DIR[:REF]",
+// created when missing and removed again when the copy fails; "oci-archive:FILE[:REF]", written
 // on success only; or a registry reference) and copies. The destination's tag, else the
 // source's, else "latest" comes first (a registry reference without a tag: none), then
 // options.tags. `registry` serves both sides.

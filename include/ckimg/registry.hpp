@@ -53,7 +53,7 @@ struct PushOptions {
     ProgressCallback progress;
 };
 
-// Copies the image `source` names ("oci:DIR[:TAG]", "oci-archive:FILE[:TAG]", or another
+// Copies the image `source` names ("oci:DIR[:REF]", "oci-archive:FILE[:REF]", or another
 // registry's reference) to `target` with copy_image: blobs first (HEAD to skip what exists,
 // cross-repository mounts, uploads in parallel), then manifests and the index by digest, then
 // the tags (target's tag and `extra_tags`). A target with a digest must name the digest of what
