@@ -5,6 +5,7 @@
 #pragma once
 
 #include <ckimg/build.hpp>
+#include <ckimg/context.hpp>
 #include <ckimg/format.hpp>
 #include <ckimg/registry.hpp>
 #include <ckimg/source.hpp>
@@ -23,7 +24,6 @@ struct ExportOptions {
     std::string source; // oci:DIR[:TAG], oci-archive:FILE[:TAG] or a registry reference
     std::string output; // the archive to write; "-" for standard output
     RegistryOptions registry;
-    const std::atomic<bool>* cancel = nullptr; // SIGINT: stop, leave nothing behind
 };
 
 struct ExportResult {
@@ -37,7 +37,7 @@ struct ExportResult {
 // Writes the archive (an uncompressed tar, mode 0600: it holds process memory) under a
 // temporary name beside `output` and renames it into place once complete, so that a failure
 // leaves nothing half-written.
-ExportResult export_checkpoint(const ExportOptions& options);
+ExportResult export_checkpoint(const ExportOptions& options, const Context& context = {});
 nlohmann::json to_json(const ExportResult& result);
 
 struct ConvertOptions {
@@ -54,7 +54,7 @@ struct ConvertResult {
 
 // Streams the source's archive out of its format and into build_image, through a pipe: the
 // image is read once and no archive is stored.
-ConvertResult convert_image(const ConvertOptions& options);
+ConvertResult convert_image(const ConvertOptions& options, const Context& context = {});
 nlohmann::json to_json(const ConvertResult& result);
 
 } // namespace ckimg

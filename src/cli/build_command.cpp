@@ -73,7 +73,7 @@ std::optional<std::string> creation_time(const std::string& flag) {
     return std::string(text);
 }
 
-BuildOptions to_options(const BuildFlags& flags, const std::atomic<bool>* cancel) {
+BuildOptions to_options(const BuildFlags& flags, const CancelToken* cancel) {
     BuildOptions options;
     options.archive = flags.archive;
     options.destination = flags.output;
@@ -89,23 +89,22 @@ BuildOptions to_options(const BuildFlags& flags, const std::atomic<bool>* cancel
     if (!flags.max_size.empty()) options.max_size = parse_size(flags.max_size, "--max-size");
     if (!flags.base_image.empty())
         options.format_options.base_image =
-            base_image_descriptor(flags.base_image, to_registry_options(flags.registry, cancel));
+            base_image_descriptor(flags.base_image, to_registry_options(flags.registry),
+                                  command_context(cancel, flags.registry));
     if (!flags.push.empty()) {
         options.push = Reference::parse(flags.push);
-        options.push_options.registry = to_registry_options(flags.registry, cancel);
+        options.push_options.registry = to_registry_options(flags.registry);
         options.push_options.extra_tags = flags.push_tags;
     }
     return options;
 }
 
-int run_build(const BuildFlags& flags, const std::atomic<bool>* cancel) {
+int run_build(const BuildFlags& flags, const CancelToken* cancel) {
     auto options = to_options(flags, cancel);
-    options.cancel = cancel;
     BuildResult result;
     {
         ProgressDisplay progress(!flags.json && !flags.quiet);
-        options.progress = progress.callback();
-        result = build_image(options);
+        result = build_image(options, command_context(cancel, flags.registry, progress.callback()));
     }
     print_warnings(result.plan.warnings);
     if (flags.json) {

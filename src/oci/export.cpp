@@ -11,8 +11,8 @@ const Format& checkpoint_format(const ImageSource& source, const ResolvedImage& 
                                          "recognises its manifest; see 'ckimg formats')");
 }
 
-ExportResult export_checkpoint(const ExportOptions& options) {
-    auto source = open_image_source(options.source, options.registry, options.cancel);
+ExportResult export_checkpoint(const ExportOptions& options, const Context& context) {
+    auto source = open_image_source(options.source, options.registry, context);
     auto image = resolve_image(*source);
     const Format& format = checkpoint_format(*source, image);
     ExportResult result;
@@ -21,13 +21,13 @@ ExportResult export_checkpoint(const ExportOptions& options) {
     result.format = format.name();
     result.manifest = image.manifest_descriptor;
     if (options.output == "-") {
-        FdSink out(1, "standard output", options.cancel);
+        FdSink out(1, "standard output", context.cancel);
         format.read(*source, image, out);
         out.finish();
         result.bytes = out.bytes();
         return result;
     }
-    AtomicFile file(options.output, options.cancel);
+    AtomicFile file(options.output, context.cancel);
     format.read(*source, image, file.sink());
     file.commit();
     result.bytes = file.sink().bytes();

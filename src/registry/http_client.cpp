@@ -48,7 +48,7 @@ struct Exchange {
     const HttpRequest* request = nullptr;
     HttpResponse* response = nullptr;
     std::size_t body_offset = 0; // into request->body
-    const std::atomic<bool>* cancel = nullptr;
+    const CancelToken* cancel = nullptr;
     const TlsConfig* tls = nullptr;
     std::exception_ptr sink_error; // what request->body_sink threw
     bool oversized = false;        // the kept body went past request->max_response
@@ -127,7 +127,7 @@ std::size_t on_read(char* buffer, std::size_t size, std::size_t count, void* use
 // a burst it fires seconds late; counting from the last byte moved fires when --timeout says.
 int on_progress(void* user, curl_off_t, curl_off_t downloaded, curl_off_t, curl_off_t uploaded) {
     auto* exchange = static_cast<Exchange*>(user);
-    if (exchange->cancel != nullptr && exchange->cancel->load()) return 1;
+    if (exchange->cancel != nullptr && exchange->cancel->cancelled()) return 1;
     auto now = std::chrono::steady_clock::now();
     if (downloaded + uploaded != exchange->moved) {
         exchange->moved = downloaded + uploaded;
@@ -181,7 +181,7 @@ struct HttpClient::Impl {
 };
 
 HttpClient::HttpClient(std::shared_ptr<const HttpSettings> settings,
-                       const std::atomic<bool>* cancel)
+                       const CancelToken* cancel)
     : settings_(std::move(settings)), cancel_(cancel), impl_(std::make_unique<Impl>()) {
     global_init();
     impl_->curl = curl_easy_init();
@@ -281,7 +281,11 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
                             " bytes; refusing to read more");
     if (code != CURLE_OK) {
         std::string detail = impl_->error[0] != '\0' ? impl_->error : curl_easy_strerror(code);
-        if (code == CURLE_ABORTED_BY_CALLBACK && cancelled()) detail = "cancelled";
+        if (code == CURLE_ABORTED_BY_CALLBACK && cancelled()) {
+            // Not a transport failure, and not to be retried: the caller asked to stop.
+            if (settings_->verbose) trace(request, response, "cancelled");
+            throw Cancelled();
+        }
         if (exchange.stalled || code == CURLE_OPERATION_TIMEDOUT)
             detail = "no data from the registry for " +
                      std::to_string(settings_->stall_timeout_seconds) + " s (see --timeout)";

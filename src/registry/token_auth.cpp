@@ -119,7 +119,7 @@ Authenticator::Token Authenticator::fetch_token(HttpClient& http, const Challeng
             request.headers.push_back(basic_authorization(*credentials_));
     }
     if (!request.headers.empty() || request.method == "POST") check_transport(realm);
-    Backoff backoff(RetryPolicy{3}, http.cancel_flag());
+    Backoff backoff(RetryPolicy{3}, http.cancel_token());
     auto response = send_with_retries(backoff, [&] { return http.send(request); });
     if (response.status != 200) {
         std::string hint = response.status == 401 || response.status == 403
