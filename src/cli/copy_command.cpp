@@ -52,7 +52,8 @@ int run_copy(const CopyFlags& flags, const CancelToken* cancel) {
 
 void add_copy_command(CLI::App& app, Invocation& invocation) {
     auto flags = std::make_shared<CopyFlags>();
-    auto* cmd = app.add_subcommand("copy", "Copy an image between layouts, archives and registries");
+    auto* cmd =
+        app.add_subcommand("copy", "Copy an image between layouts, archives and registries");
     cmd->footer("Every manifest of an index, the configs and the layers are copied, verified "
                 "against their digests;\nthe tags come last, and a failed copy leaves nothing "
                 "half written.\n\nExamples:\n"

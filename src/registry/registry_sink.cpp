@@ -9,8 +9,6 @@
 #include <ckimg/error.hpp>
 #include <ckimg/registry.hpp>
 
-#include "oci/tee_sink.hpp"
-
 #include <algorithm>
 #include <map>
 #include <mutex>
@@ -28,7 +26,7 @@ struct RegistrySink::State {
     std::mutex mutex; // guards manifests and result
     std::map<std::string, std::pair<std::string, std::string>> manifests; // digest -> type, bytes
     PushResult result;
-    std::mutex pool_mutex; // guards idle
+    std::mutex pool_mutex;                             // guards idle
     std::vector<std::unique_ptr<RegistryClient>> idle; // connections for the copy's threads
 
     // A connection of its own for the calling thread, back in the pool when done with it.
@@ -72,7 +70,8 @@ struct RegistrySink::State {
         std::sort(sources.begin(), sources.end());
         sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
         for (const auto& source : sources)
-            if (source != target.repository) session->auth().add_scope(registry::pull_scope(source));
+            if (source != target.repository)
+                session->auth().add_scope(registry::pull_scope(source));
         return sources;
     }
 
@@ -100,14 +99,14 @@ RegistrySink::RegistrySink(const Reference& target, const RegistryOptions& optio
 
 RegistrySink::~RegistrySink() = default;
 
-std::unique_ptr<BlobWriter> RegistrySink::create_blob() {
+std::unique_ptr<BlobWriter> RegistrySink::create_blob(const BlobReplay& replay) {
     registry::UploadContext context{
         *state_->session,
         [state = state_.get()](auto outcome, auto size) { state->count(outcome, size); }};
     if (registry::streams_blobs(*state_->session))
-        return registry::make_streamed_blob_writer(context);
-    // The chunked upload runs on its own thread so the network never stalls the compressor.
-    return make_threaded_blob_writer(registry::make_chunked_blob_writer(context));
+        return registry::make_streamed_blob_writer(context, replay);
+    // Chunks are kept in memory until acknowledged: nothing to read again.
+    return registry::make_chunked_blob_writer(context);
 }
 
 BlobReuse RegistrySink::try_reuse_blob(const Descriptor& blob,
@@ -129,8 +128,7 @@ void RegistrySink::write_blob(const BlobInput& blob, const BlobProgress& progres
                          std::to_string(file.size()) + " bytes but its descriptor says " +
                          std::to_string(blob.descriptor.size));
     State::PooledClient client(*state_);
-    state_->count(registry::upload_blob(*client, file, blob.descriptor, progress),
-                  file.size());
+    state_->count(registry::upload_blob(*client, file, blob.descriptor, progress), file.size());
 }
 
 void RegistrySink::cancel() {

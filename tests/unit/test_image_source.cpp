@@ -380,7 +380,9 @@ TEST_CASE("a pull stops in the middle of a blob when cancelled", "[image_source]
 class RecordingSink : public ImageSink {
 public:
     explicit RecordingSink(OciLayout& layout) : layout_(layout) {}
-    std::unique_ptr<BlobWriter> create_blob() override { return layout_.create_blob(); }
+    std::unique_ptr<BlobWriter> create_blob(const BlobReplay& replay) override {
+        return layout_.create_blob(replay);
+    }
     BlobReuse try_reuse_blob(const Descriptor& blob,
                              const std::vector<std::string>& related) override {
         return layout_.try_reuse_blob(blob, related);
@@ -448,8 +450,8 @@ TEST_CASE("copy by name: layout to OCI archive to layout, tags from the names", 
     auto archive = "oci-archive:" + (tmp.path / "img.tar").string();
     CopyOptions options;
     options.tags = {"extra"};
-    auto packed = copy("oci:" + (tmp.path / "from").string() + ":v1", archive, no_registry(),
-                       options);
+    auto packed =
+        copy("oci:" + (tmp.path / "from").string() + ":v1", archive, no_registry(), options);
     CHECK(packed.destination == archive + ":v1");
     auto back = copy(archive + ":extra", "oci:" + (tmp.path / "back").string(), no_registry(),
                      CopyOptions{});
