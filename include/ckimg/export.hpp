@@ -5,6 +5,7 @@
 #pragma once
 
 #include <ckimg/build.hpp>
+#include <ckimg/encryption.hpp>
 #include <ckimg/format.hpp>
 #include <ckimg/registry.hpp>
 #include <ckimg/source.hpp>
@@ -23,6 +24,7 @@ struct ExportOptions {
     std::string source; // oci:DIR[:TAG], oci-archive:FILE[:TAG] or a registry reference
     std::string output; // the archive to write; "-" for standard output
     RegistryOptions registry;
+    DecryptionOptions decryption; // --decryption-key, for encrypted layers
     const std::atomic<bool>* cancel = nullptr; // SIGINT: stop, leave nothing behind
 };
 
@@ -43,6 +45,7 @@ nlohmann::json to_json(const ExportResult& result);
 struct ConvertOptions {
     std::string source;       // as ExportOptions::source
     RegistryOptions registry; // to read the source
+    DecryptionOptions decryption; // --decryption-key, for an encrypted source
     BuildOptions build;       // where and how to write; build.archive is set by convert_image
 };
 

@@ -12,7 +12,8 @@ const Format& checkpoint_format(const ImageSource& source, const ResolvedImage& 
 }
 
 ExportResult export_checkpoint(const ExportOptions& options) {
-    auto source = open_image_source(options.source, options.registry, options.cancel);
+    auto source = decrypting_source(
+        open_image_source(options.source, options.registry, options.cancel), options.decryption);
     auto image = resolve_image(*source);
     const Format& format = checkpoint_format(*source, image);
     ExportResult result;
