@@ -5,6 +5,7 @@
 #pragma once
 
 #include <ckimg/build.hpp>
+#include <ckimg/context.hpp>
 #include <ckimg/format.hpp>
 #include <ckimg/registry.hpp>
 #include <ckimg/source.hpp>
@@ -27,7 +28,6 @@ struct ExportOptions {
     // `podman container restore --import FIFO`, which reads the configuration twice first).
     int config_readers = 0;
     RegistryOptions registry;
-    const std::atomic<bool>* cancel = nullptr; // SIGINT: stop, leave nothing behind
 };
 
 struct ExportResult {
@@ -42,7 +42,7 @@ struct ExportResult {
 // temporary name beside `output` and renames it into place once complete, so that a failure
 // leaves nothing half-written. An `output` that is a FIFO is written into as the image streams
 // (each reader of it gets a FIFO of its own), so that a restore reads while it downloads.
-ExportResult export_checkpoint(const ExportOptions& options);
+ExportResult export_checkpoint(const ExportOptions& options, const Context& context = {});
 nlohmann::json to_json(const ExportResult& result);
 
 struct ConvertOptions {
@@ -59,7 +59,7 @@ struct ConvertResult {
 
 // Streams the source's archive out of its format and into build_image, through a pipe: the
 // image is read once and no archive is stored.
-ConvertResult convert_image(const ConvertOptions& options);
+ConvertResult convert_image(const ConvertOptions& options, const Context& context = {});
 nlohmann::json to_json(const ConvertResult& result);
 
 } // namespace ckimg

@@ -17,14 +17,13 @@ struct ExportFlags {
     RegistryFlags registry;
 };
 
-int run_export(const ExportFlags& flags, const std::atomic<bool>* cancel) {
+int run_export(const ExportFlags& flags, const CancelToken* cancel) {
     ExportOptions options;
     options.source = flags.source;
     options.output = flags.output;
     options.config_readers = flags.config_readers;
-    options.registry = to_registry_options(flags.registry, cancel);
-    options.cancel = cancel;
-    auto result = export_checkpoint(options);
+    options.registry = to_registry_options(flags.registry);
+    auto result = export_checkpoint(options, command_context(cancel, flags.registry));
     if (flags.json) {
         print_json(to_json(result));
     } else if (!flags.quiet) {
