@@ -11,7 +11,7 @@ class PipelineStream : public LayerFactory::Stream {
 public:
     PipelineStream(ImageSink& sink, Compression compression, std::optional<int> level,
                    ProgressCallback progress, std::string label)
-        : compression_(compression), blob_(sink.create_blob()), stored_(*blob_),
+        : compression_(compression), blob_(sink.create_blob({})), stored_(*blob_),
           compressor_(make_compressor(compression, level, stored_)), handoff_(*compressor_),
           uncompressed_(handoff_), counted_(uncompressed_, std::move(progress), std::move(label)) {}
 
