@@ -27,25 +27,14 @@
 #   TMPDIR             where the checkpoint archive is written (default /var/tmp); it is removed
 set -euo pipefail
 
-me=${0##*/}
-say() { echo "$me: $*" >&2; }
-die() { echo "$me: error: $*" >&2; exit 1; }
-
-[[ $# -ge 3 ]] || { sed -n '2,13s/^# \{0,1\}//p' "$0" >&2; exit 2; }
-app_image=$1 ready_check=$2 ref=$3
-shift 3
-if [[ $# -gt 0 ]]; then
-    [[ $1 == -- ]] || die "unexpected argument '$1' (podman run arguments go after --)"
-    shift
-fi
-run_args=("$@")
-
-podman=${PODMAN:-podman}
+# shellcheck source-path=SCRIPTDIR source=ci-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/ci-lib.sh"
+ci_args 13 "$@"
+app_image=${ARGS[0]} ready_check=${ARGS[1]} ref=${ARGS[2]}
 ckimg=${CKIMG:-ckimg}
 timeout=${PREBAKE_TIMEOUT:-900}
 [[ $timeout =~ ^[0-9]+$ ]] || die "PREBAKE_TIMEOUT=$timeout: expected whole seconds"
 read -r -a ckimg_flags <<<"${CKIMG_FLAGS:-}"
-read -r -a pull_flags <<<"${PODMAN_PULL_FLAGS:-}"
 
 commit=${PREBAKE_COMMIT:-${GITHUB_SHA:-${CI_COMMIT_SHA:-$(git rev-parse HEAD 2>/dev/null || true)}}}
 if [[ -n ${GITHUB_RUN_ID:-} ]]; then

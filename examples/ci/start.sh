@@ -31,26 +31,15 @@
 #   PODMAN                 the command to run (default: podman)
 set -euo pipefail
 
-me=${0##*/}
-say() { echo "$me: $*" >&2; }
-die() { echo "$me: error: $*" >&2; exit 1; }
-
-[[ $# -ge 3 ]] || { sed -n '2,12s/^# \{0,1\}//p' "$0" >&2; exit 2; }
-ref=$1 ready_check=$2 name=$3
-shift 3
-if [[ $# -gt 0 ]]; then
-    [[ $1 == -- ]] || die "unexpected argument '$1' (podman run arguments go after --)"
-    shift
-fi
-run_args=("$@")
-
-podman=${PODMAN:-podman}
+# shellcheck source-path=SCRIPTDIR source=ci-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/ci-lib.sh"
+ci_args 12 "$@"
+ref=${ARGS[0]} ready_check=${ARGS[1]} name=${ARGS[2]}
 cold_timeout=${START_TIMEOUT:-900}
 restore_timeout=${START_RESTORE_TIMEOUT:-60}
 for t in "$cold_timeout" "$restore_timeout"; do
     [[ $t =~ ^[0-9]+$ ]] || die "timeout $t: expected whole seconds"
 done
-read -r -a pull_flags <<<"${PODMAN_PULL_FLAGS:-}"
 work=$(mktemp -d "${TMPDIR:-/tmp}/start.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 t0=$(date +%s%N)

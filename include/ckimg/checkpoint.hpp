@@ -95,7 +95,9 @@ private:
     const std::atomic<bool>* cancel_;
 };
 
-// Runs the same checks as a build, writing nothing. `max_size` as in set_max_size.
-CheckpointInfo validate_checkpoint(const std::string& path, std::uint64_t max_size = 0);
+// Runs the same checks as a build, writing nothing. `max_size` as in set_max_size; `cancel` as
+// CheckpointArchive's (SIGINT: the scan stops with Error("interrupted")).
+CheckpointInfo validate_checkpoint(const std::string& path, std::uint64_t max_size = 0,
+                                   const std::atomic<bool>* cancel = nullptr);
 
 } // namespace ckimg

@@ -6,6 +6,7 @@
 #include <archive.h>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,12 +20,33 @@ namespace {
 
 constexpr std::size_t kBlock = 1 << 20;
 constexpr std::uint64_t kMaxTrailing = 1 << 20;
+// How often a read from a pipe that brings nothing looks at the cancel flag.
+constexpr int kCancelPollMs = 100;
+
+void throw_if_cancelled(const std::atomic<bool>* cancel) {
+    if (cancel != nullptr && cancel->load()) throw Error("interrupted");
+}
+
+// Waits until a pipe (or terminal, socket) has data or its end, looking at `cancel` meanwhile:
+// a blocked read() is not woken by a signal that arrives just before it, and a signal handled
+// by another thread does not wake it at all, so a stalled standard input would ignore Ctrl-C.
+void wait_readable(int fd, const std::atomic<bool>* cancel) {
+    if (cancel == nullptr) return;
+    for (;;) {
+        throw_if_cancelled(cancel);
+        pollfd entry{fd, POLLIN, 0};
+        int ready = ::poll(&entry, 1, kCancelPollMs);
+        if (ready > 0) return; // readable, at its end, or in error: read() tells which
+        if (ready < 0 && errno != EINTR) return;
+    }
+}
 
 // A file descriptor as a ByteSource, handing out `prefix` (bytes already read) first.
 class FdSource : public ByteSource {
 public:
-    FdSource(int fd, std::string prefix, std::string what)
-        : fd_(fd), prefix_(std::move(prefix)), what_(std::move(what)) {}
+    // `cancel`, when not null, is watched while a read waits for data (pipes only).
+    FdSource(int fd, std::string prefix, std::string what, const std::atomic<bool>* cancel)
+        : fd_(fd), prefix_(std::move(prefix)), what_(std::move(what)), cancel_(cancel) {}
 
     std::size_t read(std::uint8_t* buffer, std::size_t capacity) override {
         if (!prefix_.empty()) {
@@ -34,6 +56,7 @@ public:
             return n;
         }
         while (true) {
+            wait_readable(fd_, cancel_);
             auto got = ::read(fd_, buffer, capacity);
             if (got >= 0) return static_cast<std::size_t>(got);
             if (errno != EINTR) throw IoError(errno_message("cannot read " + what_));
@@ -44,11 +67,14 @@ private:
     int fd_;
     std::string prefix_;
     std::string what_;
+    const std::atomic<bool>* cancel_;
 };
 
-std::size_t read_fully(int fd, unsigned char* buffer, std::size_t size, off_t offset) {
+std::size_t read_fully(int fd, unsigned char* buffer, std::size_t size, off_t offset,
+                       const std::atomic<bool>* cancel) {
     std::size_t done = 0;
     while (done < size) {
+        if (offset < 0) wait_readable(fd, cancel);
         auto got = offset >= 0 ? ::pread(fd, buffer + done, size - done, offset + done)
                                : ::read(fd, buffer + done, size - done);
         if (got < 0 && errno == EINTR) continue;
@@ -95,7 +121,8 @@ struct ArchiveInput::Callbacks {
     }
 };
 
-ArchiveInput::ArchiveInput(const std::string& path) : buffer_(kBlock) {
+ArchiveInput::ArchiveInput(const std::string& path, const std::atomic<bool>* cancel)
+    : buffer_(kBlock), cancel_(cancel) {
     std::string what = path == "-" ? "standard input" : path;
     if (path == "-") {
         fd_ = 0;
@@ -113,10 +140,12 @@ ArchiveInput::ArchiveInput(const std::string& path) : buffer_(kBlock) {
     }
     // The magic number: peeked at in a file, read (and handed out again) from a pipe.
     unsigned char magic[4] = {};
-    auto got = read_fully(fd_, magic, sizeof magic, seekable_ ? offset : -1);
+    // A file's reads never wait for a writer: only a pipe's are watched for `cancel`.
+    const std::atomic<bool>* watch = seekable_ ? nullptr : cancel;
+    auto got = read_fully(fd_, magic, sizeof magic, seekable_ ? offset : -1, watch);
     std::string prefix;
     if (!seekable_) prefix.assign(reinterpret_cast<const char*>(magic), got);
-    raw_ = std::make_unique<FdSource>(fd_, std::move(prefix), what);
+    raw_ = std::make_unique<FdSource>(fd_, std::move(prefix), what, watch);
     if (got >= 2 && magic[0] == 0x1f && magic[1] == 0x8b)
         decompressed_ = make_decompressor(Compression::gzip, *raw_);
     else if (got == 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f &&
@@ -151,6 +180,7 @@ void ArchiveInput::finish(const std::string& where) {
         }
     } catch (const Error& error) {
         if (dynamic_cast<const IoError*>(&error) != nullptr) throw;
+        if (cancel_ != nullptr && cancel_->load()) throw; // interrupted, not corrupt
         throw InputError(where + ": truncated or corrupt archive (" + error.what() + ")");
     }
 }

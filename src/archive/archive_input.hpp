@@ -7,6 +7,7 @@
 
 #include <ckimg/stream.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -19,8 +20,9 @@ namespace ckimg {
 
 class ArchiveInput {
 public:
-    // Opens `path` ("-" is standard input); throws IoError.
-    explicit ArchiveInput(const std::string& path);
+    // Opens `path` ("-" is standard input); throws IoError. A read from a pipe that waits for
+    // data throws Error("interrupted") once `cancel` (when not null) becomes true.
+    explicit ArchiveInput(const std::string& path, const std::atomic<bool>* cancel = nullptr);
     ~ArchiveInput();
     ArchiveInput(const ArchiveInput&) = delete;
     ArchiveInput& operator=(const ArchiveInput&) = delete;
@@ -43,6 +45,7 @@ private:
     std::unique_ptr<ByteSource> decompressed_;
     std::vector<std::uint8_t> buffer_;
     std::exception_ptr error_;
+    const std::atomic<bool>* cancel_;
 };
 
 } // namespace ckimg

@@ -151,7 +151,7 @@ CheckpointArchive::CheckpointArchive(std::string path, const std::atomic<bool>* 
     archive_read_support_filter_none(reader);
     archive_read_support_format_tar(reader);
     if (path_ == "-") {
-        impl_->input = std::make_unique<ArchiveInput>(path_);
+        impl_->input = std::make_unique<ArchiveInput>(path_, cancel_);
         if (impl_->input->open(reader) != ARCHIVE_OK) {
             impl_->input->rethrow_read_error("standard input");
             throw_open_error(reader, "standard input");
@@ -162,7 +162,7 @@ CheckpointArchive::CheckpointArchive(std::string path, const std::atomic<bool>* 
     if (::stat(path_.c_str(), &status) != 0) throw IoError(errno_message(path_));
     if (S_ISDIR(status.st_mode))
         throw InputError(path_ + ": is a directory, not a checkpoint archive");
-    impl_->input = std::make_unique<ArchiveInput>(path_);
+    impl_->input = std::make_unique<ArchiveInput>(path_, cancel_);
     if (impl_->input->open(reader) != ARCHIVE_OK) {
         impl_->input->rethrow_read_error(path_);
         throw_open_error(reader, path_);

@@ -25,8 +25,9 @@ nlohmann::json to_json(const CheckpointInfo& info) {
     return json;
 }
 
-CheckpointInfo validate_checkpoint(const std::string& path, std::uint64_t max_size) {
-    CheckpointArchive archive(path);
+CheckpointInfo validate_checkpoint(const std::string& path, std::uint64_t max_size,
+                                   const std::atomic<bool>* cancel) {
+    CheckpointArchive archive(path, cancel);
     archive.set_max_size(max_size);
     archive.scan([](ArchiveEntry&) {});
     return archive.info();

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <ctime>
+#include <optional>
 #include <regex>
 #include <utility>
 
@@ -111,12 +112,19 @@ BuildOptions to_build_options(const BuildFlags& flags, const std::string& archiv
     options.format_options.created = creation_time(flags.created);
     options.world_readable = flags.world_readable;
     if (!flags.max_size.empty()) options.max_size = parse_size(flags.max_size, "--max-size");
+    // One set of registry options for --base-image and --push: a password missing from
+    // --creds is asked for once.
+    std::optional<RegistryOptions> registry;
+    auto registry_options = [&]() -> const RegistryOptions& {
+        if (!registry) registry = to_registry_options(flags.registry, cancel);
+        return *registry;
+    };
     if (!flags.base_image.empty())
         options.format_options.base_image =
-            base_image_descriptor(flags.base_image, to_registry_options(flags.registry, cancel));
+            base_image_descriptor(flags.base_image, registry_options());
     if (!flags.push.empty()) {
         options.push = Reference::parse(flags.push);
-        options.push_options.registry = to_registry_options(flags.registry, cancel);
+        options.push_options.registry = registry_options();
         options.push_options.extra_tags = flags.push_tags;
     }
     options.cancel = cancel;

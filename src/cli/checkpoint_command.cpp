@@ -6,13 +6,21 @@
 
 #include <sys/stat.h>
 
+#include <cstdlib>
+
 namespace ckimg::cli {
 
 namespace {
 
 // Where a pod's service account token is mounted: used when no credential is given, as
-// client-go's in-cluster configuration does.
+// client-go's in-cluster configuration does. $CKIMG_SERVICE_ACCOUNT_TOKEN_FILE names another
+// place (a projected token mounted elsewhere; the tests' stand-in for a pod).
 constexpr const char* service_account_token = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+
+std::string service_account_token_file() {
+    const char* path = std::getenv("CKIMG_SERVICE_ACCOUNT_TOKEN_FILE");
+    return path != nullptr && *path != '\0' ? path : service_account_token;
+}
 
 struct CheckpointFlags {
     std::string target;
@@ -22,10 +30,10 @@ struct CheckpointFlags {
 };
 
 void default_credentials(KubeletOptions& kubelet) {
+    if (!kubelet.cert_file.empty() || !kubelet.token_file.empty()) return;
+    auto token = service_account_token_file();
     struct stat st {};
-    if (kubelet.cert_file.empty() && kubelet.token_file.empty() &&
-        ::stat(service_account_token, &st) == 0)
-        kubelet.token_file = service_account_token;
+    if (::stat(token.c_str(), &st) == 0) kubelet.token_file = token;
 }
 
 int run_checkpoint(const CheckpointFlags& flags, const std::atomic<bool>* cancel) {
@@ -70,7 +78,8 @@ void add_checkpoint_command(CLI::App& app, Invocation& invocation) {
         "kubernetes.io/serviceaccount/token --push registry.example.com/ckpt/counter:v1 --rm\n"
         "--ca-file, --cert and --key are the kubelet's; the registry's are --registry-ca-file,\n"
         "--registry-cert and --registry-key. Without --cert or --token-file, a pod's service\n"
-        "account token is used when mounted.");
+        "account token is used when mounted ($CKIMG_SERVICE_ACCOUNT_TOKEN_FILE, default\n"
+        "/var/run/secrets/kubernetes.io/serviceaccount/token).");
     cmd->add_option("container", flags->target, "The container, NAMESPACE/POD/CONTAINER")
         ->required();
     // Build's first: its registry --ca-file, --cert and --key become --registry-*, and these

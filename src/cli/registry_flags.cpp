@@ -63,12 +63,14 @@ std::string read_password_from_terminal(const std::string& prompt) {
     if (!isatty(STDIN_FILENO))
         throw UsageError("no password given and standard input is not a terminal "
                          "(use --creds USER:PASSWORD or --password-stdin)");
-    std::cerr << prompt << std::flush;
+    // Echo off before the prompt shows: a password typed as soon as the prompt appears must not
+    // be echoed (as getpass(3) does it).
     termios saved{};
     tcgetattr(STDIN_FILENO, &saved);
     termios quiet = saved;
     quiet.c_lflag &= static_cast<tcflag_t>(~ECHO);
     tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    std::cerr << prompt << std::flush;
     std::string password;
     std::getline(std::cin, password);
     tcsetattr(STDIN_FILENO, TCSANOW, &saved);

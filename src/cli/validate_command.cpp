@@ -7,9 +7,10 @@ namespace ckimg::cli {
 
 namespace {
 
-int run_validate(const std::string& archive, bool json, const std::string& max_size) {
-    auto info =
-        validate_checkpoint(archive, max_size.empty() ? 0 : parse_size(max_size, "--max-size"));
+int run_validate(const std::string& archive, bool json, const std::string& max_size,
+                 const std::atomic<bool>* cancel) {
+    auto info = validate_checkpoint(
+        archive, max_size.empty() ? 0 : parse_size(max_size, "--max-size"), cancel);
     if (json) {
         auto out = to_json(info);
         out["valid"] = true;
@@ -43,8 +44,8 @@ void add_validate_command(CLI::App& app, Invocation& invocation) {
     cmd->add_option("--max-size", *max_size,
                     "Refuse archives whose files add up to more than SIZE (e.g. 64G)");
     cmd->callback([archive, json, max_size, &invocation] {
-        invocation.run = [archive, json, max_size] {
-            return run_validate(*archive, *json, *max_size);
+        invocation.run = [archive, json, max_size, cancel = invocation.cancel] {
+            return run_validate(*archive, *json, *max_size, cancel);
         };
     });
 }

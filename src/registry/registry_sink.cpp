@@ -1,5 +1,6 @@
 // RegistrySink: an ImageSink that uploads as the image is built (the blob writers are in
 // sink_blob_writers.hpp); small blobs, manifests and tags go up from memory.
+#include "core/checked_math.hpp"
 #include "registry/blob_upload.hpp"
 #include "registry/referrers.hpp"
 #include "registry/registry_client.hpp"
@@ -34,7 +35,9 @@ struct RegistrySink::State {
         if (outcome == registry::BlobOutcome::mounted) ++result.mounted;
         if (outcome == registry::BlobOutcome::uploaded) {
             ++result.pushed;
-            result.bytes += size;
+            auto sum = checked_add(result.bytes, size);
+            if (!sum) throw InputError("the pushed blobs' sizes add up to more than 2^64 bytes");
+            result.bytes = *sum;
         }
     }
 };

@@ -20,12 +20,13 @@ start_kubelet_double --pod default/counters/counter,sidecar --archive "$WORK/cou
 PUSH=(--registry-ca-file "$REG_CA" --creds "$REG_USER:$REG_PASS")
 N=0
 # ck NAME ARGS...: ckimg checkpoint default/counters/counter against the double; out/err kept.
+# The pod's service account token is CK_SA_TOKEN (default: none, even when this runs in a pod).
 ck() {
     local name=$1
     shift
     N=$((N + 1))
     CK_OUT=$WORK/ck-$N-$name.out CK_ERR=$WORK/ck-$N-$name.err CK_STATUS=0
-    "$CKIMG" checkpoint "${CK_TARGET:-default/counters/counter}" --kubelet "${CK_KUBELET:-$KUBELET_URL}" \
+    CKIMG_SERVICE_ACCOUNT_TOKEN_FILE=${CK_SA_TOKEN:-$WORK/no-service-account-token} "$CKIMG" checkpoint "${CK_TARGET:-default/counters/counter}" --kubelet "${CK_KUBELET:-$KUBELET_URL}" \
         --checkpoints-dir "$KUBELET_DIR" "$@" >"$CK_OUT" 2>"$CK_ERR" || CK_STATUS=$?
 }
 # ck_fails STATUS TEXT NAME ARGS...: exit STATUS, one line on stderr containing TEXT.
@@ -78,6 +79,28 @@ assert_eq complete "$(reg_image_state ckpt/counter v2)" "image pushed with a tok
 tail -1 "$KUBELET_LOG" | grep -q '"auth": "token", "user": "system:serviceaccount:ckimg:ckimg"' ||
     fail "the double did not see the token"
 tail -1 "$KUBELET_LOG" | grep -q '"timeout": "30"' || fail "--kubelet-timeout is not ?timeout=30"
+
+step "in a pod: no --cert, no --token-file: the mounted service account token"
+CK_SA_TOKEN=$KUBELET_PKI/sa.token ck sa-mounted "${KUBELET_ANON[@]}" -o "oci:$WORK/sa:latest" --json
+[[ $CK_STATUS == 0 ]] || fail "checkpoint with the mounted token failed: $(cat "$CK_ERR")"
+tail -1 "$KUBELET_LOG" | grep -q '"auth": "token", "user": "system:serviceaccount:ckimg:ckimg"' ||
+    fail "the double did not see the mounted service account token"
+CK_SA_TOKEN=$KUBELET_PKI/bad.token ck_fails 1 "did not accept the token in $KUBELET_PKI/bad.token (401" \
+    sa-mounted-unknown "${KUBELET_ANON[@]}"
+CK_SA_TOKEN=$KUBELET_PKI/denied.token ck_fails 1 "the token in $KUBELET_PKI/denied.token" \
+    sa-mounted-denied "${KUBELET_ANON[@]}"
+assert_contains "$(cat "$CK_ERR")" 'grant verb "create" on resource "nodes/checkpoint"' "403 (mounted token)"
+# A certificate or --token-file given wins over the mounted token (which would be refused here).
+CK_SA_TOKEN=$KUBELET_PKI/bad.token ck sa-cert-wins "${KUBELET_ADMIN[@]}" -o "oci:$WORK/sa:cert" -q
+[[ $CK_STATUS == 0 ]] || fail "--cert with a token mounted failed: $(cat "$CK_ERR")"
+tail -1 "$KUBELET_LOG" | grep -q '"auth": "cert", "user": "kubelet-admin"' ||
+    fail "--cert did not win over the mounted token"
+CK_SA_TOKEN=$KUBELET_PKI/bad.token ck sa-flag-wins "${KUBELET_SA[@]}" -o "oci:$WORK/sa:flag" -q
+[[ $CK_STATUS == 0 ]] || fail "--token-file with a token mounted failed: $(cat "$CK_ERR")"
+tail -1 "$KUBELET_LOG" | grep -q '"auth": "token", "user": "system:serviceaccount:ckimg:ckimg"' ||
+    fail "--token-file did not win over the mounted token"
+# No token mounted (the path does not exist): anonymous, which the kubelet refuses.
+CK_SA_TOKEN=$WORK/nowhere/token ck_fails 1 "did not accept no credentials" sa-absent "${KUBELET_ANON[@]}"
 
 step "--rm keeps the archive when the push fails"
 before=$(archives | wc -l)

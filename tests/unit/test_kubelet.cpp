@@ -33,6 +33,20 @@ std::string read_file(const std::string& path) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+// A checkpoints directory holding checkpoint-a.tar ("archive"), next to a file "secret" that a
+// hostile answer would point at.
+struct CheckpointsDir {
+    ckimg::test::TempDir tmp;
+    fs::path dir = tmp.path / "checkpoints";
+    std::string d = dir.string();
+
+    CheckpointsDir() {
+        fs::create_directory(dir);
+        write_file(dir / "checkpoint-a.tar", "archive");
+        write_file(tmp.path / "secret", "secret");
+    }
+};
+
 } // namespace
 
 TEST_CASE("NAMESPACE/POD/CONTAINER names are Kubernetes names") {
@@ -48,12 +62,8 @@ TEST_CASE("NAMESPACE/POD/CONTAINER names are Kubernetes names") {
 }
 
 TEST_CASE("the kubelet's archive: one name directly in the checkpoints directory") {
-    ckimg::test::TempDir tmp;
-    auto dir = tmp.path / "checkpoints";
-    fs::create_directory(dir);
-    write_file(dir / "checkpoint-a.tar", "archive");
-    write_file(tmp.path / "secret", "secret");
-    const std::string d = dir.string();
+    CheckpointsDir fixture;
+    const auto& [tmp, dir, d] = fixture;
     CHECK_NOTHROW(CheckpointFile(d + "/checkpoint-a.tar", d));
     CHECK_NOTHROW(CheckpointFile(d + "/checkpoint-a.tar", d + "/")); // --checkpoints-dir DIR/
     CHECK_THROWS_AS(CheckpointFile((tmp.path / "secret").string(), d), InputError);
@@ -75,12 +85,8 @@ TEST_CASE("the kubelet's archive: one name directly in the checkpoints directory
 }
 
 TEST_CASE("the kubelet's archive is read from the checked descriptor, not its name again") {
-    ckimg::test::TempDir tmp;
-    auto dir = tmp.path / "checkpoints";
-    fs::create_directory(dir);
-    write_file(dir / "checkpoint-a.tar", "archive");
-    write_file(tmp.path / "secret", "secret");
-    const std::string d = dir.string();
+    CheckpointsDir fixture;
+    const auto& [tmp, dir, d] = fixture;
     CheckpointFile file(d + "/checkpoint-a.tar", d);
     // Swapped after the check: the name now is a symlink to the secret.
     fs::remove(dir / "checkpoint-a.tar");
