@@ -1,4 +1,5 @@
 #include "archive/archive_input.hpp"
+#include "core/cancel.hpp"
 
 #include <ckimg/compression.hpp>
 #include <ckimg/error.hpp>
@@ -22,10 +23,6 @@ constexpr std::size_t kBlock = 1 << 20;
 constexpr std::uint64_t kMaxTrailing = 1 << 20;
 // How often a read from a pipe that brings nothing looks at the cancel flag.
 constexpr int kCancelPollMs = 100;
-
-void throw_if_cancelled(const std::atomic<bool>* cancel) {
-    if (cancel != nullptr && cancel->load()) throw Error("interrupted");
-}
 
 // Waits until a pipe (or terminal, socket) has data or its end, looking at `cancel` meanwhile:
 // a blocked read() is not woken by a signal that arrives just before it, and a signal handled

@@ -5,6 +5,7 @@
 #include "archive/checkpoint_metadata.hpp"
 #include "archive/entry_path.hpp"
 #include "archive/entry_type.hpp"
+#include "core/cancel.hpp"
 #include "core/checked_math.hpp"
 #include "core/json_limits.hpp"
 
@@ -40,10 +41,6 @@ bool is_pages_image(const std::string& path) {
     if (!starts_with(path, "checkpoint/") || !ends_with(path, ".img")) return false;
     auto name = path.substr(11);
     return starts_with(name, "pages-") || starts_with(name, "amdgpu-pages-");
-}
-
-void throw_if_cancelled(const std::atomic<bool>* cancel) {
-    if (cancel != nullptr && cancel->load()) throw Error("interrupted");
 }
 
 // Why libarchive failed, for "<archive>: truncated or corrupt archive (<why>)". Its truncation

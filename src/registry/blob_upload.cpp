@@ -65,6 +65,16 @@ bool rejects_chunking(long status) {
 
 } // namespace
 
+void count_outcome(PushResult& result, BlobOutcome outcome, std::uint64_t size) {
+    if (outcome == BlobOutcome::skipped) ++result.skipped;
+    if (outcome == BlobOutcome::mounted) ++result.mounted;
+    if (outcome != BlobOutcome::uploaded) return;
+    ++result.pushed;
+    auto sum = checked_add(result.bytes, size);
+    if (!sum) throw InputError("the pushed blobs' sizes add up to more than 2^64 bytes");
+    result.bytes = *sum;
+}
+
 FileRangeReader::FileRangeReader(const std::string& path)
     : path_(path), fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
     if (fd_ < 0) throw IoError(errno_message("cannot open blob " + path));

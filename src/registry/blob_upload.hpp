@@ -99,6 +99,10 @@ private:
 
 enum class BlobOutcome { skipped, mounted, uploaded };
 
+// Adds one blob's outcome to `result`; an uploaded blob adds its size (a size from a manifest:
+// the sum is checked, an overflow an InputError). Not locked: callers hold their own lock.
+void count_outcome(PushResult& result, BlobOutcome outcome, std::uint64_t size);
+
 // Pushes one blob read from `source`: HEAD (skip), mounts from `mount_from`, then a chunked
 // upload when it is larger than the session's chunk size and the registry allows it, else a
 // monolithic one; retried and resumed per the session's policy.

@@ -7,6 +7,8 @@
 #include <ckimg/reference.hpp>
 #include <ckimg/transport.hpp>
 
+#include "core/cancel.hpp"
+
 #include <algorithm>
 #include <exception>
 #include <filesystem>
@@ -22,10 +24,6 @@ namespace {
 
 constexpr std::size_t kCopyBuffer = 1 << 20;
 constexpr std::uint64_t kProgressStep = 1 << 20;
-
-void throw_if_cancelled(const std::atomic<bool>* cancel) {
-    if (cancel != nullptr && cancel->load()) throw Error("interrupted");
-}
 
 int job_count(int requested, std::size_t blobs) {
     int jobs = requested > 0

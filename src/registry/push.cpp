@@ -1,6 +1,5 @@
 // push_layout: probe, then the blobs in parallel (HEAD -> skip, mount, upload), then manifests
 // and the index by digest, then tags. A tag is never written before everything it reaches.
-#include "core/checked_math.hpp"
 #include "registry/blob_upload.hpp"
 #include "registry/layout_reader.hpp"
 #include "registry/referrers.hpp"
@@ -67,16 +66,7 @@ struct BlobQueue {
 
     void record(const Descriptor& blob, BlobOutcome outcome) {
         std::lock_guard lock(mutex);
-        if (outcome == BlobOutcome::skipped) ++result.skipped;
-        if (outcome == BlobOutcome::mounted) ++result.mounted;
-        if (outcome == BlobOutcome::uploaded) {
-            ++result.pushed;
-            // Sizes are the manifest's (checked against the files, but never trusted to add up).
-            auto sum =
-                checked_add<std::uint64_t>(result.bytes, static_cast<std::uint64_t>(blob.size));
-            if (!sum) throw InputError("the pushed blobs' sizes add up to more than 2^64 bytes");
-            result.bytes = *sum;
-        }
+        count_outcome(result, outcome, static_cast<std::uint64_t>(blob.size));
     }
 
     void push_one(RegistryClient& client, const Descriptor& blob) {

@@ -1,6 +1,5 @@
 // RegistrySink: an ImageSink that uploads as the image is built (the blob writers are in
 // sink_blob_writers.hpp); small blobs, manifests and tags go up from memory.
-#include "core/checked_math.hpp"
 #include "registry/blob_upload.hpp"
 #include "registry/referrers.hpp"
 #include "registry/registry_client.hpp"
@@ -31,14 +30,7 @@ struct RegistrySink::State {
 
     void count(registry::BlobOutcome outcome, std::uint64_t size) {
         std::lock_guard lock(mutex);
-        if (outcome == registry::BlobOutcome::skipped) ++result.skipped;
-        if (outcome == registry::BlobOutcome::mounted) ++result.mounted;
-        if (outcome == registry::BlobOutcome::uploaded) {
-            ++result.pushed;
-            auto sum = checked_add(result.bytes, size);
-            if (!sum) throw InputError("the pushed blobs' sizes add up to more than 2^64 bytes");
-            result.bytes = *sum;
-        }
+        registry::count_outcome(result, outcome, size);
     }
 };
 
