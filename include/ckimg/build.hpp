@@ -15,7 +15,7 @@ namespace ckimg {
 
 struct BuildOptions {
     std::string archive;     // path or "-"
-    std::string destination; // oci:DIR[:TAG] / oci-archive:FILE[:TAG]; empty: from the name
+    std::string destination; // oci:DIR[:REF] / oci-archive:FILE[:REF]; empty: from the name
     std::string tag;         // --tag, overrides the destination's tag
     std::string format = "crio";
     Compression compression = Compression::gzip;

@@ -28,8 +28,11 @@ struct CheckpointInfo {
     std::string raw_image_name;
     std::string runtime;
     std::string created_time;
-    std::string checkpointed_time; // RFC 3339, empty when the engine does not record it
-    std::string host_arch;         // OCI name (amd64, arm64...), empty when not recorded
+    // RFC 3339: config.dump's checkpointedTime, else (Podman records none) the latest
+    // modification time of the archive's CRIU images; empty when neither is known.
+    std::string checkpointed_time;
+    std::string checkpointed_source; // "config.dump", "CRIU image times", or empty
+    std::string host_arch;           // OCI name (amd64, arm64...), empty when not recorded
 
     std::uint64_t total_size = 0;       // bytes of all regular files
     std::uint64_t criu_size = 0;        // checkpoint/ (CRIU images)

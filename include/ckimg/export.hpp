@@ -20,7 +20,7 @@ namespace ckimg {
 const Format& checkpoint_format(const ImageSource& source, const ResolvedImage& image);
 
 struct ExportOptions {
-    std::string source; // oci:DIR[:TAG], oci-archive:FILE[:TAG] or a registry reference
+    std::string source; // oci:DIR[:REF], oci-archive:FILE[:REF] or a registry reference
     std::string output; // the archive to write; "-" for standard output; a FIFO is written into
     // For a FIFO output: how many readers first get only the archive's leading entries up to
     // config.dump and spec.dump, as a complete tar, before the next reader gets it whole (2 for

@@ -42,8 +42,8 @@ struct InspectOptions {
     const std::atomic<bool>* cancel = nullptr;
 };
 
-// TARGET is a checkpoint archive (a path, "-" for standard input), "oci:DIR[:TAG]",
-// "oci-archive:FILE[:TAG]" or a registry reference ([docker://]HOST/REPO[:TAG][@DIGEST]).
+// TARGET is a checkpoint archive (a path, "-" for standard input), "oci:DIR[:REF]",
+// "oci-archive:FILE[:REF]" or a registry reference ([docker://]HOST/REPO[:TAG][@DIGEST]).
 // An existing file is an archive; a name that looks like a file (a path, a .tar suffix) but
 // does not exist is an error, not a registry reference.
 InspectReport inspect(const std::string& target, const InspectOptions& options);

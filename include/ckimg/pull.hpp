@@ -37,7 +37,7 @@ PullResult pull_image(ImageSource& source, const std::string& dir, const std::st
                       const PullOptions& options);
 
 // Opens `source` ("[docker://]HOST/REPO[:TAG][@DIGEST]", or "oci:"/"oci-archive:") and pulls it
-// into `destination` ("oci:DIR[:TAG]"; without a tag, the reference's tag or "latest").
+// into `destination` ("oci:DIR[:REF]"; without a tag, the reference's tag or "latest").
 PullResult pull(const std::string& source, const std::string& destination,
                 const PullOptions& options);
 

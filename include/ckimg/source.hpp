@@ -83,7 +83,7 @@ struct ImageGraph {
 };
 ImageGraph read_image_graph(ImageSource& source);
 
-// Opens "oci:DIR[:TAG]", "oci-archive:FILE[:TAG]" or a registry reference ([docker://]HOST/...).
+// Opens "oci:DIR[:REF]", "oci-archive:FILE[:REF]" or a registry reference ([docker://]HOST/...).
 // A registry is probed and the root manifest fetched here. `cancel` (SIGINT) stops transfers.
 struct RegistryOptions;
 std::unique_ptr<ImageSource> open_image_source(const std::string& name,

@@ -1,6 +1,13 @@
-// Image locations on the command line: "oci:DIR[:TAG]", "oci-archive:FILE[:TAG]".
+// Image locations on the command line: "oci:DIR[:REF]", "oci-archive:FILE[:REF]".
+//
+// The rule of containers/image (skopeo, Podman, buildah; containers-transports(5)): the path
+// ends at the FIRST colon, and everything after it is the image's reference, stored as (and
+// matched against) the layout's org.opencontainers.image.ref.name. So
+// "oci-archive:ck.tar:localhost/counter:v1" is the file "ck.tar" holding the image
+// "localhost/counter:v1". A path that contains a colon cannot be named (as in skopeo).
 #pragma once
 
+#include <optional>
 #include <string>
 
 namespace ckimg {
@@ -8,11 +15,24 @@ namespace ckimg {
 struct LocalTarget {
     enum class Kind { layout, archive } kind = Kind::layout;
     std::string path;
-    std::string tag; // empty when not given
+    // The image's reference: a bare tag ("v1") or a full name ("localhost/counter:v1");
+    // empty when not given.
+    std::string tag;
 };
 
-// Parses "oci:DIR[:TAG]" or "oci-archive:FILE[:TAG]"; throws UsageError otherwise.
+// Parses "oci:DIR[:REF]" or "oci-archive:FILE[:REF]"; throws UsageError otherwise, and when the
+// text names an existing path with a colon that the rule above would cut (earlier ckimg ended the
+// path at the last colon).
 LocalTarget parse_local_target(const std::string& text);
 bool is_local_target(const std::string& text);
+
+// Whether `ref` is a valid org.opencontainers.image.ref.name (image-spec annotations.md).
+bool valid_image_ref(const std::string& ref);
+// Whether `ref` is a bare tag ("v1", "latest") rather than a name with a repository.
+bool is_bare_tag(const std::string& ref);
+// The registry tag a reference carries: a bare tag itself; for a full name the tag after its
+// last path component ("localhost/counter:v1" -> "v1"), "latest" when it has none, empty for
+// a name pinned by digest only.
+std::string tag_of_image_ref(const std::string& ref);
 
 } // namespace ckimg

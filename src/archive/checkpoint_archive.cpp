@@ -114,6 +114,7 @@ struct CheckpointArchive::Impl {
     std::string spec_text;
     std::string core_head;
     bool has_checkpoint_dir = false;
+    std::int64_t criu_mtime = 0; // the latest modification time of a CRIU image
 
     void account(const ArchiveEntry& entry);
     void check_limits(const std::string& where, const ArchiveEntry& entry);
@@ -280,8 +281,10 @@ void CheckpointArchive::Impl::account(const ArchiveEntry& entry) {
     if (entry.type != EntryType::file) return;
     // Saturating: declared sizes come from the archive.
     info.total_size = saturating_add(info.total_size, entry.size);
-    if (starts_with(entry.path, "checkpoint/"))
+    if (starts_with(entry.path, "checkpoint/")) {
         info.criu_size = saturating_add(info.criu_size, entry.size);
+        criu_mtime = std::max(criu_mtime, entry.mtime);
+    }
     if (is_pages_image(entry.path)) info.pages_size = saturating_add(info.pages_size, entry.size);
     if (entry.path == "rootfs-diff.tar")
         info.rootfs_diff_size = saturating_add(info.rootfs_diff_size, entry.size);
@@ -346,6 +349,16 @@ void CheckpointArchive::Impl::finish(const std::string& where) {
     info.spec_dump = parse_untrusted_json(spec_text, where + ": spec.dump");
     info.host_arch = architecture_from_core_image(core_head);
     read_checkpoint_metadata(where, info);
+    if (!info.checkpointed_time.empty()) {
+        info.checkpointed_source = "config.dump";
+    } else if (criu_mtime > 0) {
+        // Podman records no checkpoint time in the archive (its checkpointedTime lives in its
+        // database; config.dump's createdTime is the container's creation or last restore).
+        // CRIU wrote the images during the dump, so their times are when the checkpoint was
+        // taken, to the second.
+        info.checkpointed_time = rfc3339_seconds(criu_mtime);
+        info.checkpointed_source = "CRIU image times";
+    }
     scanned = true;
 }
 

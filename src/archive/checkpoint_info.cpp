@@ -15,6 +15,7 @@ nlohmann::json to_json(const CheckpointInfo& info) {
         {"runtime", info.runtime},
         {"created", info.created_time},
         {"checkpointed", info.checkpointed_time},
+        {"checkpointedFrom", info.checkpointed_source},
         {"architecture", info.host_arch},
         {"entries", info.entry_count},
         {"size", info.total_size},

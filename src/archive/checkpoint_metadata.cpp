@@ -5,6 +5,7 @@
 #include "core/json_limits.hpp"
 
 #include <cstdint>
+#include <ctime>
 
 namespace ckimg {
 
@@ -133,6 +134,15 @@ std::string architecture_from_core_image(std::string_view head) {
     default:
         return "";
     }
+}
+
+std::string rfc3339_seconds(std::int64_t seconds) {
+    auto time = static_cast<std::time_t>(seconds);
+    std::tm utc{};
+    if (gmtime_r(&time, &utc) == nullptr) return "";
+    char text[40];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return text;
 }
 
 void read_checkpoint_metadata(const std::string& archive, CheckpointInfo& info) {

@@ -69,7 +69,7 @@ void rename_registry_tls_flags(CLI::App& cmd, RegistryFlags& flags, const std::s
 
 void add_build_flags(CLI::App& cmd, BuildFlags& flags, const std::string& registry_tls_prefix) {
     cmd.add_option("-o,--output", flags.output,
-                   "Destination oci:DIR[:TAG] or oci-archive:FILE[:TAG] "
+                   "Destination oci:DIR[:REF] or oci-archive:FILE[:REF] "
                    "(default oci:./<container>-checkpoint:latest)");
     cmd.add_option("--tag", flags.tag, "Tag to give the image (overrides the destination's)");
     cmd.add_option("--format", flags.format, "Checkpoint image format (see 'ckimg formats')");

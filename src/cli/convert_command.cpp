@@ -68,10 +68,10 @@ void add_convert_command(CLI::App& app, Invocation& invocation) {
                 "  ckimg convert registry.example.com/ckpt:v1 --format crio --push "
                 "registry.example.com/ckpt:v1-crio");
     cmd->add_option("source", flags->source,
-                    "oci:DIR[:TAG], oci-archive:FILE[:TAG] or [docker://]HOST/REPO[:TAG][@DIGEST]")
+                    "oci:DIR[:REF], oci-archive:FILE[:REF] or [docker://]HOST/REPO[:TAG][@DIGEST]")
         ->required();
     cmd->add_option("-o,--output", flags->output,
-                    "Destination oci:DIR[:TAG] or oci-archive:FILE[:TAG] "
+                    "Destination oci:DIR[:REF] or oci-archive:FILE[:REF] "
                     "(default oci:./<container>-checkpoint:latest)");
     cmd->add_option("--format", flags->format, "Format to write (see 'ckimg formats')")->required();
     cmd->add_option("--tag", flags->tag, "Tag to give the image (overrides the destination's)");

@@ -54,7 +54,7 @@ void add_export_command(CLI::App& app, Invocation& invocation) {
                 "  mkfifo ck.fifo; ckimg export REF ck.fifo --config-readers 2 &\n"
                 "  podman container restore --import ck.fifo");
     cmd->add_option("source", flags->source,
-                    "oci:DIR[:TAG], oci-archive:FILE[:TAG] or [docker://]HOST/REPO[:TAG][@DIGEST]")
+                    "oci:DIR[:REF], oci-archive:FILE[:REF] or [docker://]HOST/REPO[:TAG][@DIGEST]")
         ->required();
     cmd->add_option("archive", flags->output, "Archive to write ('-' for standard output)")
         ->required();

@@ -109,8 +109,8 @@ void add_inspect_command(CLI::App& app, Invocation& invocation) {
                 "  ckimg inspect oci:./counter-ckpt:latest --json\n"
                 "  ckimg inspect registry.example.com/team/counter-ckpt:v1");
     cmd->add_option("target", flags->target,
-                    "Checkpoint archive ('-' for standard input), oci:DIR[:TAG], "
-                    "oci-archive:FILE[:TAG] or [docker://]HOST/REPO[:TAG][@DIGEST]")
+                    "Checkpoint archive ('-' for standard input), oci:DIR[:REF], "
+                    "oci-archive:FILE[:REF] or [docker://]HOST/REPO[:TAG][@DIGEST]")
         ->required();
     cmd->add_option("--platform", flags->platform,
                     "OS/ARCH[/VARIANT] of the image to pick from an index (default: this host's)");

@@ -59,7 +59,8 @@ void add_pull_command(CLI::App& app, Invocation& invocation) {
                     "Registry reference [docker://]HOST/REPO[:TAG][@DIGEST]")
         ->required();
     cmd->add_option("-o,--output", flags->output,
-                    "Destination oci:DIR[:TAG] (tag: the reference's, else latest)")
+                    "Destination oci:DIR[:REF] (REF: a tag or a full name; default: the "
+                    "reference's tag, else latest)")
         ->required();
     cmd->add_flag("--json", flags->json, "Print the result as one JSON object on stdout");
     cmd->add_flag("-q,--quiet", flags->quiet, "Print nothing on success");

@@ -103,7 +103,7 @@ void add_push_command(CLI::App& app, Invocation& invocation) {
     cmd->footer("Examples:\n  ckimg push oci:./counter-ckpt:latest "
                 "registry.example.com/team/counter-ckpt:v1\n"
                 "  ckimg push oci:./ckpt localhost:5000/ckpt:v1 --insecure --json");
-    cmd->add_option("source", flags->source, "oci:DIR[:TAG] or oci-archive:FILE[:TAG]")->required();
+    cmd->add_option("source", flags->source, "oci:DIR[:REF] or oci-archive:FILE[:REF]")->required();
     cmd->add_option("reference", flags->target,
                     "Registry reference [docker://]HOST/REPO[:TAG][@DIGEST]")
         ->required();

@@ -145,7 +145,9 @@ nlohmann::json image_config(const Platform& platform, const std::string& created
         {"history", nlohmann::json::array({{{"created", created}, {"created_by", created_by}}})},
     };
     if (!platform.variant.empty()) config["variant"] = platform.variant;
-    if (!labels.empty()) config["config"] = {{"Labels", to_json(labels)}};
+    // Always present, empty without labels, as buildah and Podman's --create-image write it.
+    config["config"] = nlohmann::json::object();
+    if (!labels.empty()) config["config"]["Labels"] = to_json(labels);
     return config;
 }
 

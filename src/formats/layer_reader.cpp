@@ -6,11 +6,11 @@
 #include "archive/entry_type.hpp"
 #include "core/json_limits.hpp"
 #include "formats/entry_guard.hpp"
-#include "oci/tar_writer.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <algorithm>
 #include <exception>
 #include <vector>
 
@@ -61,6 +61,49 @@ la_ssize_t read_callback(archive*, void* client, const void** block) {
     }
 }
 
+// Copies what is read through it into `out`, but only up to the offset released so far: the
+// bytes of an entry whose header has not been admitted yet are held back, so that a refused
+// entry never reaches the output.
+class HeldBackTee : public ByteSource {
+public:
+    HeldBackTee(ByteSource& input, ByteSink& out, const std::string& where)
+        : input_(input), out_(out), where_(where) {}
+    std::size_t read(std::uint8_t* buffer, std::size_t capacity) override {
+        std::size_t got = input_.read(buffer, capacity);
+        held_.insert(held_.end(), buffer, buffer + got);
+        read_ += got;
+        flush();
+        // Data beyond what an admitted header declared (a hard link carrying data, say) is
+        // held until the next header: bounded, or a hostile layer would grow it without end.
+        if (held_.size() > kMaxHeld)
+            throw InputError(where_ + ": over 64 MiB of tar data that no admitted entry declares");
+        return got;
+    }
+    void release_until(std::uint64_t offset) {
+        released_ = std::max(released_, offset);
+        flush();
+    }
+    void release_all() { release_until(UINT64_MAX); }
+
+private:
+    static constexpr std::size_t kMaxHeld = 64 << 20;
+    void flush() {
+        auto until = std::min(released_, read_);
+        if (until <= written_) return;
+        auto count = static_cast<std::size_t>(until - written_);
+        out_.write(held_.data(), count);
+        held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(count));
+        written_ = until;
+    }
+    ByteSource& input_;
+    ByteSink& out_;
+    const std::string& where_;
+    std::vector<std::uint8_t> held_; // the bytes [written_, read_)
+    std::uint64_t read_ = 0;
+    std::uint64_t written_ = 0;
+    std::uint64_t released_ = 0;
+};
+
 } // namespace
 
 Compression tar_layer_compression(const std::string& media_type, const std::string& where) {
@@ -103,6 +146,7 @@ struct LayerReader::Impl {
     std::unique_ptr<ByteSource> blob;
     std::unique_ptr<ByteSource> uncompressed;
     std::unique_ptr<HashingSource> hashed;
+    std::unique_ptr<HeldBackTee> tee; // with pass_through()
     Input input;
     archive* reader = nullptr;
     EntryGuard guard;
@@ -116,7 +160,21 @@ struct LayerReader::Impl {
     }
     [[noreturn]] void fail(const char* what);
     bool take_header(archive_entry* entry);
+    void release_admitted(archive_entry* entry);
+    ByteSource& tail() { return tee ? static_cast<ByteSource&>(*tee) : *hashed; }
 };
+
+// The entry just admitted owns the bytes up to the end of its data: libarchive has consumed
+// its headers (the position is where the data starts), and the data fills whole 512-byte
+// blocks. Only regular files count their data; anything else is released up to its headers.
+void LayerReader::Impl::release_admitted(archive_entry* entry) {
+    if (!tee) return;
+    auto data_start = static_cast<std::uint64_t>(archive_filter_bytes(reader, 0));
+    std::uint64_t size = 0;
+    if (current.type == EntryType::file && archive_entry_size(entry) > 0)
+        size = static_cast<std::uint64_t>(archive_entry_size(entry));
+    tee->release_until(data_start + (size + 511) / 512 * 512);
+}
 
 void LayerReader::Impl::fail(const char* what) {
     if (input.error) std::rethrow_exception(input.error);
@@ -132,9 +190,13 @@ bool LayerReader::Impl::take_header(archive_entry* entry) {
     if (type == EntryType::symlink && archive_entry_symlink(entry) != nullptr)
         link = archive_entry_symlink(entry);
     if (type == EntryType::hardlink) link = archive_entry_hardlink(entry);
+    if (tee && archive_entry_sparse_count(entry) > 0)
+        throw InputError(guard.where() + ": entry \"" + std::string(name ? name : "") +
+                         "\": sparse file refused (checkpoints hold none)");
     auto path = guard.admit(name ? name : "", type, link);
-    if (!path) return false;
     current = ArchiveEntry{};
+    current.type = type;
+    if (!path) return false;
     current.path = *path;
     current.type = type;
     current.mode = static_cast<std::uint32_t>(archive_entry_perm(entry)) & 07777;
@@ -184,19 +246,28 @@ ArchiveEntry* LayerReader::next() {
             break;
         }
         if (status != ARCHIVE_OK && status != ARCHIVE_WARN) impl_->fail("corrupt layer tar");
-        if (impl_->take_header(entry)) return &impl_->current;
+        bool admitted = impl_->take_header(entry); // throws for a refused entry
+        impl_->release_admitted(entry);
+        if (admitted) return &impl_->current;
     }
     return nullptr;
 }
 
+void LayerReader::pass_through(ByteSink& out) {
+    impl_->tee = std::make_unique<HeldBackTee>(*impl_->hashed, out, impl_->guard.where());
+    impl_->input.source = impl_->tee.get();
+}
+
 void LayerReader::finish() {
     std::vector<std::uint8_t> scratch(kReadBlock);
-    while (impl_->hashed->read(scratch.data(), scratch.size()) != 0) {
+    while (impl_->tail().read(scratch.data(), scratch.size()) != 0) {
     }
     auto actual = impl_->hashed->digest();
     if (impl_->diff_id && actual != *impl_->diff_id)
         throw InputError(where() + ": uncompressed content has digest " + actual.str() +
                          ", not the diff ID " + impl_->diff_id->str() + " the config states");
+    // Past the end-of-archive marker: the trailing blocks are the tar's, copied as they are.
+    if (impl_->tee) impl_->tee->release_all();
 }
 
 namespace {
@@ -223,11 +294,10 @@ void copy_single_layer(ImageSource& source, const ResolvedImage& image, ByteSink
                          std::to_string(image.layers.size()));
     LayerReader layer(source, image.layers.front(), first_diff_id(source, image),
                       describe_layer(source, image.layers.front()));
-    TarWriter tar(archive);
-    while (ArchiveEntry* entry = layer.next())
-        tar.add(*entry);
-    layer.finish();
-    tar.finish();
+    layer.pass_through(archive);
+    while (layer.next() != nullptr) {
+    }
+    layer.finish(); // the sink stays open for its owner to finish
 }
 
 } // namespace ckimg

@@ -27,6 +27,11 @@ public:
     LayerReader(const LayerReader&) = delete;
     LayerReader& operator=(const LayerReader&) = delete;
 
+    // Before the first next(): every byte of the uncompressed tar goes to `out` as it is, once
+    // the entry it belongs to has been admitted (an entry's header and data are held back until
+    // its header passes the checks). With finish(), `out` has the layer's tar byte for byte.
+    void pass_through(ByteSink& out);
+
     // The next admitted entry, or nullptr at the end of the tar. A file's data streams from the
     // layer through `data` and is valid until the next call; what is left unread is skipped.
     ArchiveEntry* next();
@@ -42,7 +47,9 @@ private:
 };
 
 // The read side of the single-layer formats (crio, podman): the image's one layer holds the
-// archive's entries at its root, in archive order; they are copied into `archive` as a tar.
+// archive's entries at its root, in archive order. The layer's uncompressed tar is copied into
+// `archive` byte for byte (every entry checked on the way), so a layer that is the checkpoint
+// archive itself (see passthrough_layer.hpp) gives the archive back as it was.
 void copy_single_layer(ImageSource& source, const ResolvedImage& image, ByteSink& archive);
 
 // "layer sha256:0123456789ab of <source>", for error messages.

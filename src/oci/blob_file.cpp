@@ -149,30 +149,6 @@ void BlobWriter::write_file(int fd, const std::string& path, std::uint64_t size)
 
 namespace {
 
-// A hard link shares the inode: only for a file of ours, on this filesystem, whose permissions
-// are no wider than the blob's would be (a checkpoint holds process memory).
-bool may_link(const struct stat& source, int blob_fd) {
-    struct stat blob {};
-    return ::fstat(blob_fd, &blob) == 0 && blob.st_dev == source.st_dev &&
-           source.st_uid == ::geteuid() && (source.st_mode & 07777 & ~blob.st_mode) == 0;
-}
-
-// Links `path` (the file open as `fd`) next to `temp`; the link's name, or empty.
-std::filesystem::path link_beside(const std::string& path, int fd,
-                                  const std::filesystem::path& temp) {
-    auto linked = temp;
-    linked += ".link"; // unique as the mkstemp name it extends
-    if (::linkat(AT_FDCWD, path.c_str(), AT_FDCWD, linked.c_str(), AT_SYMLINK_FOLLOW) != 0)
-        return {};
-    struct stat source {
-    }, target{};
-    if (::fstat(fd, &source) == 0 && ::stat(linked.c_str(), &target) == 0 &&
-        source.st_dev == target.st_dev && source.st_ino == target.st_ino)
-        return linked;
-    ::unlink(linked.c_str()); // `path` names another file by now
-    return {};
-}
-
 // copy_file_range: the kernel copies (or shares) the pages, nothing passes through user space.
 // false when it cannot start (an old kernel across filesystems, a filesystem without it).
 bool copy_in_kernel(int from, int to, std::uint64_t size, const std::string& what) {
@@ -194,28 +170,10 @@ void BlobFileWriter::write_file(int fd, const std::string& path, std::uint64_t s
     struct stat source {};
     if (fd_ < 0 || ::fstat(fd, &source) != 0 || static_cast<std::uint64_t>(source.st_size) != size)
         return BlobWriter::write_file(fd, path, size);
-    if (::ioctl(fd_, FICLONE, fd) == 0) return; // copy-on-write: no data copied
-    if (may_link(source, fd_)) {
-        // The link is a name of the archive's own file: were it left behind, it would hold no
-        // byte that is not in the archive already. An unnamed temporary goes once it is linked.
-        if (unnamed_) {
-            // The blob becomes this very file at commit(): linkat through /proc names the
-            // inode that `fd` has open, whatever happens to `path` meanwhile.
-            int same = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-            if (same >= 0) {
-                ::close(fd_);
-                fd_ = same;
-                temp_path_ = proc_path(fd_);
-                return;
-            }
-        } else if (auto linked = link_beside(path, fd, temp_path_); !linked.empty()) {
-            ::close(fd_);
-            fd_ = -1;
-            ::unlink(temp_path_.c_str());
-            temp_path_ = linked;
-            return;
-        }
-    }
+    // Never a hard link: the blob would be the user's archive itself, and rewriting the archive
+    // in place later (a new checkpoint exported to the same name) would silently change a blob
+    // that the layout's digests still name. A reflink shares the data copy-on-write.
+    if (::ioctl(fd_, FICLONE, fd) == 0) return;
     if (!copy_in_kernel(fd, fd_, size, path)) BlobWriter::write_file(fd, path, size);
 }
 

@@ -25,6 +25,33 @@ std::string default_layout_name(const std::string& container) {
     return name + "-checkpoint";
 }
 
+// A repository name made from a container name, valid in a docker reference (lower-case
+// alphanumerics joined by single '-').
+std::string repository_name(const std::string& container) {
+    std::string name;
+    for (char c : container) {
+        auto u = static_cast<unsigned char>(c);
+        if (std::isalnum(u))
+            name += static_cast<char>(std::tolower(u));
+        else if (!name.empty() && name.back() != '-')
+            name += '-';
+    }
+    while (!name.empty() && name.back() == '-')
+        name.pop_back();
+    return (name.empty() ? "container" : name) + "-checkpoint";
+}
+
+// The root as the layout's index.json lists it. `podman load` (and containerd's import) name the
+// image after io.containerd.image.name, else after ref.name normalised as a name: a bare tag
+// "v1" would load as "localhost/v1:latest". So a full name is recorded: the one the user gave,
+// else localhost/<container>-checkpoint:<tag>.
+Descriptor named_root(const Descriptor& root, const std::string& ref, const CheckpointInfo& info) {
+    Descriptor named = root;
+    named.annotations["io.containerd.image.name"] =
+        is_bare_tag(ref) ? "localhost/" + repository_name(info.container_name) + ":" + ref : ref;
+    return named;
+}
+
 // Removes a layout this build created if the build fails.
 class CreatedLayoutGuard {
 public:
@@ -69,7 +96,8 @@ BuildResult build_with_push(CheckpointArchive& archive, ImageSink* local,
     if (local != nullptr) sinks.push_back(local);
     sinks.push_back(&registry_blobs);
     TeeSink both(sinks);
-    auto push_tag = options.push->tag.empty() ? tag : options.push->tag;
+    auto push_tag = options.push->tag.empty() ? tag_of_image_ref(tag) : options.push->tag;
+    if (push_tag.empty()) push_tag = "latest"; // -o named the image by digest alone
     auto result = build_into(archive, both, options, tag);
     registry.tag(result.root, push_tag);
     for (const auto& extra : options.push_options.extra_tags)
@@ -109,7 +137,7 @@ BuildResult build_into_default_layout(CheckpointArchive& archive, const BuildOpt
     auto layout = OciLayout::open(final_dir, true, options.world_readable);
     CreatedLayoutGuard guard(*layout);
     layout->adopt_blobs(*staged);
-    layout->tag(result.root, tag);
+    layout->tag(named_root(result.root, tag, result.info), tag);
     guard.release();
     result.reference = "oci:./" + final_dir.string() + ":" + tag;
     return result;
@@ -128,7 +156,7 @@ BuildResult build_into(CheckpointArchive& archive, ImageSink& sink, const BuildO
     auto written = write_image(sink, result.plan);
     result.root = written.index;
     result.manifest = written.manifest;
-    sink.tag(written.index, tag);
+    sink.tag(named_root(written.index, tag, result.info), tag);
     sink.commit();
     result.reference = sink.describe(tag);
     return result;
@@ -137,6 +165,9 @@ BuildResult build_into(CheckpointArchive& archive, ImageSink& sink, const BuildO
 BuildResult build_image(const BuildOptions& options) {
     const Format& format = find_format(options.format); // fail on a bad name before reading
     (void)format;
+    if (!options.tag.empty() && !valid_image_ref(options.tag))
+        throw UsageError("invalid --tag \"" + options.tag +
+                         "\" (a tag such as v1, or a name such as localhost/counter:v1)");
     CheckpointArchive archive(options.archive, options.cancel);
     archive.set_max_size(options.max_size);
     if (options.destination.empty() && options.push)

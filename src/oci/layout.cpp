@@ -179,8 +179,8 @@ void OciLayout::tag(const Descriptor& root, const std::string& tag) {
                         entry["annotations"].value(kRefName, "") == tag;
         if (!same_tag) kept.push_back(entry);
     }
-    Descriptor tagged = root;
-    tagged.annotations = {{kRefName, tag}};
+    Descriptor tagged = root; // with the annotations the caller gave the entry
+    tagged.annotations[kRefName] = tag;
     kept.push_back(to_json(tagged));
     index["manifests"] = kept;
     index["schemaVersion"] = 2;

@@ -1,8 +1,9 @@
 // Layers that are the checkpoint archive's own bytes: an uncompressed checkpoint archive already
 // is a layer (a tar of the container's files at its root). With `--compression none` its bytes
 // become the layer blob without a copy: hashed once (the digest is the diff ID), and the blob
-// store shares the file's storage (reflink, else hard link) where it can, copying it only where
-// it cannot. Compressed, they go through the layer pipeline as they are, not re-written as a tar.
+// store shares the file's storage copy-on-write (reflink) where it can, else copies it in the
+// kernel (copy_file_range); never a hard link, which a rewrite of the archive would corrupt.
+// Compressed, they go through the layer pipeline as they are, not re-written as a tar.
 #pragma once
 
 #include <ckimg/checkpoint.hpp>

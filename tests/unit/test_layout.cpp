@@ -107,8 +107,54 @@ TEST_CASE("local targets parse", "[layout]") {
     auto b = parse_local_target("oci-archive:/tmp/x.tar");
     CHECK(b.kind == LocalTarget::Kind::archive);
     CHECK(b.tag.empty());
-    CHECK(parse_local_target("oci:/a:b/c").path == "/a:b/c");
     CHECK_THROWS_AS(parse_local_target("docker://x"), UsageError);
     CHECK_THROWS_AS(parse_local_target("oci:dir:bad tag"), UsageError);
     CHECK_THROWS_AS(parse_local_target("oci::v1"), UsageError);
+}
+
+TEST_CASE("local targets end the path at the first colon, as containers/image", "[layout]") {
+    auto a = parse_local_target("oci-archive:ck.tar:localhost/counter:v1");
+    CHECK(a.kind == LocalTarget::Kind::archive);
+    CHECK(a.path == "ck.tar");
+    CHECK(a.tag == "localhost/counter:v1");
+    auto b = parse_local_target("oci-archive:a.tar:name:v1");
+    CHECK(b.path == "a.tar");
+    CHECK(b.tag == "name:v1");
+    auto c = parse_local_target("oci:/a:b/c");
+    CHECK(c.path == "/a");
+    CHECK(c.tag == "b/c");
+    auto d = parse_local_target("oci:dir:registry.example.com:5000/team/ckpt@sha256:" +
+                                std::string(64, 'a'));
+    CHECK(d.path == "dir");
+    CHECK(d.tag.rfind("registry.example.com:5000/", 0) == 0);
+    CHECK(parse_local_target("oci:dir:").tag.empty());
+    CHECK_THROWS_AS(parse_local_target("oci:dir:a//b"), UsageError);
+    CHECK_THROWS_AS(parse_local_target("oci:dir::v1"), UsageError);
+}
+
+TEST_CASE("a path with a colon that the old last-colon rule named is refused", "[layout]") {
+    TempDir tmp;
+    auto old_style = tmp.path / "at:12" / "layout";
+    fs::create_directories(old_style);
+    CHECK_THROWS_AS(parse_local_target("oci:" + old_style.string()), UsageError);
+    // Once the path before the colon exists too, the text is read by the rule alone.
+    fs::create_directories(tmp.path / "at");
+    auto target = parse_local_target("oci:" + old_style.string());
+    CHECK(target.path == (tmp.path / "at").string());
+    CHECK(target.tag == "12/layout");
+    // "oci:x:y:v1" was the layout "x:y" tagged "v1".
+    fs::create_directories(tmp.path / "x:y");
+    CHECK_THROWS_AS(parse_local_target("oci:" + (tmp.path / "x:y").string() + ":v1"), UsageError);
+}
+
+TEST_CASE("the registry tag of an image reference", "[layout]") {
+    CHECK(tag_of_image_ref("v1") == "v1");
+    CHECK(tag_of_image_ref("localhost/counter:v1") == "v1");
+    CHECK(tag_of_image_ref("counter:v2") == "v2");
+    CHECK(tag_of_image_ref("localhost:5000/counter") == "latest");
+    CHECK(tag_of_image_ref("localhost:5000/counter:v3") == "v3");
+    CHECK(tag_of_image_ref("localhost/counter@sha256:" + std::string(64, 'a')).empty());
+    CHECK(tag_of_image_ref("").empty());
+    CHECK(is_bare_tag("latest"));
+    CHECK_FALSE(is_bare_tag("localhost/counter:v1"));
 }
