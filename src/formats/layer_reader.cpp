@@ -146,7 +146,7 @@ struct LayerReader::Impl {
     std::unique_ptr<ByteSource> blob;
     std::unique_ptr<ByteSource> uncompressed;
     std::unique_ptr<HashingSource> hashed;
-    std::unique_ptr<HeldBackTee> tee; // with pass_through()
+    std::unique_ptr<HeldBackTee> tee; // with a pass-through sink
     Input input;
     archive* reader = nullptr;
     EntryGuard guard;
@@ -213,7 +213,7 @@ bool LayerReader::Impl::take_header(archive_entry* entry) {
 }
 
 LayerReader::LayerReader(ImageSource& source, const Descriptor& layer,
-                         std::optional<Digest> diff_id, std::string where)
+                         std::optional<Digest> diff_id, std::string where, ByteSink* pass_through)
     : impl_(std::make_unique<Impl>(std::move(where))) {
     auto compression = tar_layer_compression(layer.media_type, impl_->guard.where());
     impl_->diff_id = std::move(diff_id);
@@ -221,6 +221,12 @@ LayerReader::LayerReader(ImageSource& source, const Descriptor& layer,
     impl_->uncompressed = make_decompressor(compression, *impl_->blob);
     impl_->hashed = std::make_unique<HashingSource>(*impl_->uncompressed);
     impl_->input.source = impl_->hashed.get();
+    // Before archive_read_open, which already reads the first block.
+    if (pass_through != nullptr) {
+        impl_->tee =
+            std::make_unique<HeldBackTee>(*impl_->hashed, *pass_through, impl_->guard.where());
+        impl_->input.source = impl_->tee.get();
+    }
     impl_->reader = archive_read_new();
     if (impl_->reader == nullptr) throw Error("cannot allocate a tar reader");
     archive_read_support_format_tar(impl_->reader);
@@ -251,11 +257,6 @@ ArchiveEntry* LayerReader::next() {
         if (admitted) return &impl_->current;
     }
     return nullptr;
-}
-
-void LayerReader::pass_through(ByteSink& out) {
-    impl_->tee = std::make_unique<HeldBackTee>(*impl_->hashed, out, impl_->guard.where());
-    impl_->input.source = impl_->tee.get();
 }
 
 void LayerReader::finish() {
@@ -293,8 +294,7 @@ void copy_single_layer(ImageSource& source, const ResolvedImage& image, ByteSink
                          "this one has " +
                          std::to_string(image.layers.size()));
     LayerReader layer(source, image.layers.front(), first_diff_id(source, image),
-                      describe_layer(source, image.layers.front()));
-    layer.pass_through(archive);
+                      describe_layer(source, image.layers.front()), &archive);
     while (layer.next() != nullptr) {
     }
     layer.finish(); // the sink stays open for its owner to finish

@@ -20,17 +20,15 @@ Compression tar_layer_compression(const std::string& media_type, const std::stri
 class LayerReader {
 public:
     // Opens `layer` from `source`. `diff_id`, when given, is checked against the digest of the
-    // uncompressed tar once it has been read to its end.
+    // uncompressed tar once it has been read to its end. With `pass_through`, every byte of the
+    // uncompressed tar goes there as it is, once the entry it belongs to has been admitted (an
+    // entry's header and data are held back until its header passes the checks): after
+    // finish(), it has the layer's tar byte for byte.
     LayerReader(ImageSource& source, const Descriptor& layer, std::optional<Digest> diff_id,
-                std::string where);
+                std::string where, ByteSink* pass_through = nullptr);
     ~LayerReader();
     LayerReader(const LayerReader&) = delete;
     LayerReader& operator=(const LayerReader&) = delete;
-
-    // Before the first next(): every byte of the uncompressed tar goes to `out` as it is, once
-    // the entry it belongs to has been admitted (an entry's header and data are held back until
-    // its header passes the checks). With finish(), `out` has the layer's tar byte for byte.
-    void pass_through(ByteSink& out);
 
     // The next admitted entry, or nullptr at the end of the tar. A file's data streams from the
     // layer through `data` and is valid until the next call; what is left unread is skipped.
