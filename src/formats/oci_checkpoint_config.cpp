@@ -325,6 +325,7 @@ CheckpointInfo parse_info(const json& config, std::size_t entry_count) {
         if (text(checkpoint, "engine") == engine_token(engine)) info.engine = engine;
     info.runtime = text(checkpoint, "runtime");
     info.checkpointed_time = text(checkpoint, "checkpointed");
+    if (!info.checkpointed_time.empty()) info.checkpointed_source = "image config";
     info.container_name = text(container, "name");
     info.container_id = text(container, "id");
     info.created_time = text(container, "created");

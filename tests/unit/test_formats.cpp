@@ -362,7 +362,11 @@ TEST_CASE("describe reports the archive's facts without reading layers", "[forma
 
     TempDir a;
     auto info = describe(build(a.path, Engine::crio, "oci-checkpoint").name);
-    CHECK(to_json(info) == to_json(truth));
+    CHECK(info.checkpointed_source == "image config");
+    auto described = to_json(info), archived = to_json(truth);
+    described.erase("checkpointedFrom"); // where the archive's time came from is not recorded
+    archived.erase("checkpointedFrom");
+    CHECK(described == archived);
 
     TempDir b;
     auto crio = describe(build(b.path, Engine::crio, "crio").name);
