@@ -28,7 +28,9 @@ struct PullResult {
 };
 
 // Copies everything the source's root reaches (every manifest of an index, configs, layers)
-// into the OCI layout at `dir`, created when missing, then tags the root `tag`. Every byte is
+// into the OCI layout at `dir`, created when missing, then tags the root `tag` (with
+// io.containerd.image.name: `tag` when it is a full name, else a registry source's
+// HOST/REPO:tag, as image_load_name gives it). Every byte is
 // verified against its digest while it streams; blobs are written under temporary names and
 // renamed once verified; manifests go in after the blobs they reference and the tag last. On
 // failure nothing is half-written: a layout this call created is removed, an existing one

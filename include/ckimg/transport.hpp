@@ -35,4 +35,13 @@ bool is_bare_tag(const std::string& ref);
 // a name pinned by digest only.
 std::string tag_of_image_ref(const std::string& ref);
 
+// The annotation `podman load` and containerd's import name an image after (before ref.name,
+// which they would read as a name: a bare tag "v1" loads as "localhost/v1:latest").
+inline constexpr const char* kContainerdImageName = "io.containerd.image.name";
+// The full name an image tagged `ref` in a layout or an OCI archive gets in
+// io.containerd.image.name: `ref` itself when it is a full name, else `repository:ref`
+// ("localhost/ctr-checkpoint", "localhost:5000/team/counter"); empty for a bare tag without
+// a repository.
+std::string image_load_name(const std::string& ref, const std::string& repository);
+
 } // namespace ckimg

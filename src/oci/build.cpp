@@ -47,8 +47,8 @@ std::string repository_name(const std::string& container) {
 // else localhost/<container>-checkpoint:<tag>.
 Descriptor named_root(const Descriptor& root, const std::string& ref, const CheckpointInfo& info) {
     Descriptor named = root;
-    named.annotations["io.containerd.image.name"] =
-        is_bare_tag(ref) ? "localhost/" + repository_name(info.container_name) + ":" + ref : ref;
+    named.annotations[kContainerdImageName] =
+        image_load_name(ref, "localhost/" + repository_name(info.container_name));
     return named;
 }
 

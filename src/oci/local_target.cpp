@@ -55,6 +55,12 @@ std::string tag_of_image_ref(const std::string& ref) {
     return name.size() == ref.size() ? "latest" : "";
 }
 
+std::string image_load_name(const std::string& ref, const std::string& repository) {
+    if (ref.empty()) return "";
+    if (!is_bare_tag(ref)) return ref;
+    return repository.empty() ? "" : repository + ":" + ref;
+}
+
 bool is_local_target(const std::string& text) {
     return text.rfind("oci:", 0) == 0 || text.rfind("oci-archive:", 0) == 0;
 }

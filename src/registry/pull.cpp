@@ -126,6 +126,20 @@ private:
     std::exception_ptr error_;
 };
 
+// A registry source's repository with its registry ("localhost:5000/team/counter"), for the
+// name `podman load` gives a layout tagged with a bare tag (as build names its images); empty
+// for a layout or archive source, whose repository is unknown.
+std::string repository_of(const ImageSource& source) {
+    auto name = source.describe();
+    if (is_local_target(name)) return "";
+    try {
+        auto reference = Reference::parse(name);
+        return reference.registry + "/" + reference.repository;
+    } catch (const UsageError&) {
+        return "";
+    }
+}
+
 // The destination's tag, else the source's, else "latest".
 std::string pull_tag(const std::string& source, const LocalTarget& destination) {
     if (!destination.tag.empty()) return destination.tag;
@@ -152,7 +166,10 @@ PullResult pull_image(ImageSource& source, const std::string& dir, const std::st
     result.manifests = static_cast<int>(graph.manifests.size());
     result.root = source.root();
     result.root.annotations.clear(); // a layout source's tag is not the image's
-    layout->tag(result.root, tag);
+    auto named = result.root;
+    auto name = image_load_name(tag, repository_of(source));
+    if (!name.empty()) named.annotations[kContainerdImageName] = name;
+    layout->tag(named, tag);
     guard.release();
     return result;
 }

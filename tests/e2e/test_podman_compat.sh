@@ -53,6 +53,10 @@ start_registry plain
 "$CKIMG" push oci-archive:ck.tar:localhost/counter:v1 "$REG_HOST/team/counter:v1" --insecure -q
 "$CKIMG" pull "$REG_HOST/team/counter:v1" -o oci:pulled:localhost/counter:v1 --insecure -q
 assert_eq localhost/counter:v1 "$(ref_name pulled/index.json)" "pull -o with a full name"
+assert_eq localhost/counter:v1 "$(load_name pulled/index.json)" "pull -o: io.containerd.image.name"
+"$CKIMG" pull "$REG_HOST/team/counter:v1" -o oci:pulled-bare --insecure -q
+assert_eq v1 "$(ref_name pulled-bare/index.json)" "pull without -o tag: the reference's"
+assert_eq "$REG_HOST/team/counter:v1" "$(load_name pulled-bare/index.json)" "pull of a bare tag: named after the registry's repository"
 # A full -o name does not leak into the registry: --push's reference says the tag (latest here).
 "$CKIMG" build "$NONE" -o oci:pushed:localhost/counter:v7 --push "$REG_HOST/team/counter" --insecure -q
 skopeo inspect --raw --tls-verify=false "docker://$REG_HOST/team/counter:latest" >/dev/null || fail "build --push did not push tag latest"

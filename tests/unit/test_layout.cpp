@@ -158,3 +158,12 @@ TEST_CASE("the registry tag of an image reference", "[layout]") {
     CHECK(is_bare_tag("latest"));
     CHECK_FALSE(is_bare_tag("localhost/counter:v1"));
 }
+
+TEST_CASE("the name podman load gives an image", "[layout]") {
+    CHECK(image_load_name("localhost/counter:v1", "localhost/ctr-checkpoint") ==
+          "localhost/counter:v1");
+    CHECK(image_load_name("v1", "localhost/ctr-checkpoint") == "localhost/ctr-checkpoint:v1");
+    CHECK(image_load_name("v1", "localhost:5000/team/counter") == "localhost:5000/team/counter:v1");
+    CHECK(image_load_name("v1", "").empty());
+    CHECK(image_load_name("", "localhost/x").empty());
+}
