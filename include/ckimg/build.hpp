@@ -3,6 +3,7 @@
 
 #include <ckimg/checkpoint.hpp>
 #include <ckimg/compression.hpp>
+#include <ckimg/encryption.hpp>
 #include <ckimg/format.hpp>
 #include <ckimg/progress.hpp>
 #include <ckimg/registry.hpp>
@@ -21,6 +22,8 @@ struct BuildOptions {
     Compression compression = Compression::gzip;
     std::optional<int> level;
     FormatOptions format_options;
+    // --encryption-key / --encrypt-layer: layers encrypted as ocicrypt does, in the same pass.
+    EncryptionOptions encryption;
     // --push: also (or, without a destination, only) upload to this registry reference, while
     // the layer is produced.
     std::optional<Reference> push;

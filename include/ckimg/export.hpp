@@ -5,6 +5,7 @@
 #pragma once
 
 #include <ckimg/build.hpp>
+#include <ckimg/encryption.hpp>
 #include <ckimg/format.hpp>
 #include <ckimg/registry.hpp>
 #include <ckimg/source.hpp>
@@ -27,6 +28,7 @@ struct ExportOptions {
     // `podman container restore --import FIFO`, which reads the configuration twice first).
     int config_readers = 0;
     RegistryOptions registry;
+    DecryptionOptions decryption; // --decryption-key, for encrypted layers
     const std::atomic<bool>* cancel = nullptr; // SIGINT: stop, leave nothing behind
 };
 
@@ -48,6 +50,7 @@ nlohmann::json to_json(const ExportResult& result);
 struct ConvertOptions {
     std::string source;       // as ExportOptions::source
     RegistryOptions registry; // to read the source
+    DecryptionOptions decryption; // --decryption-key, for an encrypted source
     BuildOptions build;       // where and how to write; build.archive is set by convert_image
 };
 

@@ -29,6 +29,10 @@ public:
         virtual Layer finish() = 0;
     };
     virtual std::unique_ptr<Stream> begin_layer() = 0;
+    // A layer of facts about the checkpoint (no memory, no files of the container) that a
+    // factory encrypting layers by default leaves readable, so that schedulers can see what a
+    // checkpoint is (the oci-checkpoint format's metadata layer).
+    virtual std::unique_ptr<Stream> begin_descriptive_layer() { return begin_layer(); }
     // The archive's own bytes as a layer of all its entries, when the factory stores layers as
     // they are and the archive already is one (no copy: see oci/passthrough_layer.hpp). nullopt,
     // before anything is read, when it cannot; the format then streams the entries as usual.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <ckimg/descriptor.hpp>
+#include <ckimg/encryption.hpp>
 #include <ckimg/registry.hpp>
 #include <ckimg/source.hpp>
 
@@ -14,6 +15,8 @@ namespace ckimg {
 struct PullOptions {
     RegistryOptions registry; // registry.jobs: blobs copied in parallel (0: 2 to 4)
     ProgressCallback progress;
+    // --decryption-key: store the image decrypted (empty: as it is, encrypted or not).
+    DecryptionOptions decryption;
     const std::atomic<bool>* cancel = nullptr; // SIGINT: stop, clean up, throw
 };
 

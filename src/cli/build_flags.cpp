@@ -87,6 +87,7 @@ void add_build_flags(CLI::App& cmd, BuildFlags& flags, const std::string& regist
                  "Make the layout 0755/0644 (default 0700/0600: checkpoints hold secrets)");
     cmd.add_option("--max-size", flags.max_size,
                    "Refuse archives whose files add up to more than SIZE (e.g. 64G)");
+    add_encryption_flags(&cmd, flags.encryption);
     cmd.add_flag("--json", flags.json, "Print the result as one JSON object on stdout");
     cmd.add_flag("-q,--quiet", flags.quiet, "Print nothing on success");
     cmd.add_option("--push", flags.push,
@@ -111,6 +112,7 @@ BuildOptions to_build_options(const BuildFlags& flags, const std::string& archiv
     if (!flags.platform.empty()) options.format_options.platform = Platform::parse(flags.platform);
     options.format_options.created = creation_time(flags.created);
     options.world_readable = flags.world_readable;
+    options.encryption = to_encryption_options(flags.encryption);
     if (!flags.max_size.empty()) options.max_size = parse_size(flags.max_size, "--max-size");
     // One set of registry options for --base-image and --push: a password missing from
     // --creds is asked for once.

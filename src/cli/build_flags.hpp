@@ -4,6 +4,7 @@
 #pragma once
 
 #include "cli/command.hpp"
+#include "cli/crypto_flags.hpp"
 #include "cli/registry_flags.hpp"
 
 #include <CLI/CLI.hpp>
@@ -35,6 +36,7 @@ struct BuildFlags {
     RegistryFlags registry;
     bool world_readable = false;
     std::string max_size;
+    EncryptionFlags encryption;
 };
 
 // Every build flag but the archive. `registry_tls_prefix` renames the registry's --ca-file,

@@ -1,4 +1,5 @@
 #include "cli/command.hpp"
+#include "cli/crypto_flags.hpp"
 #include "cli/registry_flags.hpp"
 
 #include <ckimg/error.hpp>
@@ -20,6 +21,8 @@ struct ConvertFlags {
     bool json = false;
     bool quiet = false;
     RegistryFlags registry;
+    EncryptionFlags encryption;
+    std::vector<std::string> decryption_keys;
 };
 
 ConvertOptions to_options(const ConvertFlags& flags, const std::atomic<bool>* cancel) {
@@ -33,6 +36,8 @@ ConvertOptions to_options(const ConvertFlags& flags, const std::atomic<bool>* ca
     build.compression = parse_compression(flags.compression);
     build.level = flags.level;
     build.cancel = cancel;
+    build.encryption = to_encryption_options(flags.encryption);
+    options.decryption = to_decryption_options(flags.decryption_keys);
     if (!flags.base_image.empty())
         build.format_options.base_image = base_image_descriptor(flags.base_image, options.registry);
     if (!flags.push.empty()) {
@@ -78,6 +83,8 @@ void add_convert_command(CLI::App& app, Invocation& invocation) {
     cmd->add_option("--compression", flags->compression, "Layer compression: gzip, zstd or none")
         ->check(CLI::IsMember({"gzip", "zstd", "none"}));
     cmd->add_option("--level", flags->level, "Compression level (gzip 0-9, zstd 1-19)");
+    add_encryption_flags(cmd, flags->encryption);
+    add_decryption_flag(cmd, flags->decryption_keys);
     cmd->add_option("--base-image", flags->base_image,
                     "The checkpointed container's image (oci:..., registry reference): "
                     "the image links to it as subject (registry referrers API)");

@@ -1,4 +1,5 @@
 #include "cli/command.hpp"
+#include "cli/crypto_flags.hpp"
 #include "cli/registry_flags.hpp"
 
 #include <ckimg/error.hpp>
@@ -15,6 +16,7 @@ struct ExportFlags {
     bool json = false;
     bool quiet = false;
     RegistryFlags registry;
+    std::vector<std::string> decryption_keys;
 };
 
 int run_export(const ExportFlags& flags, const std::atomic<bool>* cancel) {
@@ -24,6 +26,7 @@ int run_export(const ExportFlags& flags, const std::atomic<bool>* cancel) {
     options.config_readers = flags.config_readers;
     options.registry = to_registry_options(flags.registry, cancel);
     options.cancel = cancel;
+    options.decryption = to_decryption_options(flags.decryption_keys);
     auto result = export_checkpoint(options);
     if (flags.json) {
         print_json(to_json(result));
@@ -62,6 +65,7 @@ void add_export_command(CLI::App& app, Invocation& invocation) {
                     "ARCHIVE is a FIFO: its first N readers get only the entries up to "
                     "config.dump and spec.dump")
         ->check(CLI::Range(0, 16));
+    add_decryption_flag(cmd, flags->decryption_keys);
     cmd->add_flag("--json", flags->json, "Print the result as one JSON object on stdout");
     cmd->add_flag("-q,--quiet", flags->quiet, "Print nothing on success");
     add_registry_flags(*cmd, flags->registry, false);

@@ -1,6 +1,7 @@
 #include "cli/command.hpp"
 #include "cli/registry_flags.hpp"
 
+#include <ckimg/encryption.hpp>
 #include <ckimg/inspect.hpp>
 
 namespace ckimg::cli {
@@ -68,9 +69,18 @@ void print_image(const ImageFacts& image, bool checkpoint) {
     field("config", blob_line(image.config));
     for (std::size_t i = 0; i < image.layers.size(); ++i) {
         const auto& layer = image.layers[i];
-        field("layer " + std::to_string(i + 1),
-              layer.digest.str() + " (" + human_size(static_cast<std::uint64_t>(layer.size)) +
-                  ", " + layer_compression(layer.media_type).value_or(layer.media_type) + ")");
+        std::string label = "layer " + std::to_string(i + 1);
+        std::string encrypted;
+        if (auto info = layer_encryption_info(layer, image.name + ": " + label)) {
+            encrypted = ", encrypted (" + info->cipher + ") for";
+            for (const auto& recipient : info->recipients)
+                encrypted += " " + recipient + ",";
+            encrypted.pop_back();
+        }
+        field(label, layer.digest.str() + " (" +
+                         human_size(static_cast<std::uint64_t>(layer.size)) + ", " +
+                         layer_compression(layer.media_type).value_or(layer.media_type) +
+                         printable(encrypted) + ")");
     }
     print_annotations("annotations", image.annotations);
     print_annotations("index annotations", image.index_annotations);

@@ -1,4 +1,5 @@
 #include "cli/command.hpp"
+#include "cli/crypto_flags.hpp"
 #include "cli/registry_flags.hpp"
 
 #include <ckimg/pull.hpp>
@@ -13,6 +14,7 @@ struct PullFlags {
     bool json = false;
     bool quiet = false;
     RegistryFlags registry;
+    std::vector<std::string> decryption_keys;
 };
 
 nlohmann::json pull_json(const PullResult& result) {
@@ -31,6 +33,7 @@ int run_pull(const PullFlags& flags, const std::atomic<bool>* cancel) {
     PullOptions options;
     options.registry = to_registry_options(flags.registry, cancel);
     options.cancel = cancel;
+    options.decryption = to_decryption_options(flags.decryption_keys);
     ProgressDisplay progress(!flags.json && !flags.quiet);
     options.progress = progress.callback();
     auto result = pull(flags.source, flags.output, options);
@@ -62,6 +65,7 @@ void add_pull_command(CLI::App& app, Invocation& invocation) {
                     "Destination oci:DIR[:REF] (REF: a tag or a full name; default: the "
                     "reference's tag, else latest)")
         ->required();
+    add_decryption_flag(cmd, flags->decryption_keys);
     cmd->add_flag("--json", flags->json, "Print the result as one JSON object on stdout");
     cmd->add_flag("-q,--quiet", flags->quiet, "Print nothing on success");
     add_registry_flags(*cmd, flags->registry, false);

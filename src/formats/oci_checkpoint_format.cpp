@@ -10,6 +10,7 @@
 // and the archive's order are in the config's entry list, from which read() merges the layers
 // back into the original archive.
 #include "formats/oci_checkpoint_format.hpp"
+#include "crypto/layer_encryption.hpp"
 
 #include <ckimg/error.hpp>
 
@@ -84,7 +85,8 @@ private:
 
     Open begin(Role role) {
         Open open;
-        open.stream = factory_.begin_layer();
+        open.stream =
+            role == Role::metadata ? factory_.begin_descriptive_layer() : factory_.begin_layer();
         open.tar = std::make_unique<TarWriter>(open.stream->tar());
         open.slot = slots_.size();
         slots_.push_back({role, Layer{}});
@@ -94,9 +96,14 @@ private:
     Layer end(Open& open) {
         open.tar->finish();
         Layer layer = open.stream->finish();
-        auto compression = compression_of_media_type(layer.descriptor.media_type);
+        // The role's media type replaces the factory's, keeping "+encrypted" last.
+        bool encrypted = crypto::is_encrypted_media_type(layer.descriptor.media_type);
+        auto compression =
+            compression_of_media_type(crypto::decrypted_media_type(layer.descriptor.media_type));
         layer.descriptor.media_type =
             layer_media_type(slots_[open.slot].role, compression.value_or(Compression::none));
+        if (encrypted)
+            layer.descriptor.media_type = crypto::encrypted_media_type(layer.descriptor.media_type);
         return layer;
     }
 

@@ -3,6 +3,7 @@
 #include <ckimg/layout.hpp>
 #include <ckimg/transport.hpp>
 
+#include "crypto/layer_encryptor.hpp"
 #include "oci/layer_factory.hpp"
 #include "oci/tee_sink.hpp"
 
@@ -148,7 +149,10 @@ BuildResult build_into_default_layout(CheckpointArchive& archive, const BuildOpt
 BuildResult build_into(CheckpointArchive& archive, ImageSink& sink, const BuildOptions& options,
                        const std::string& tag) {
     const Format& format = find_format(options.format);
-    SinkLayerFactory layers(sink, options.compression, options.level, options.progress);
+    std::optional<crypto::LayerEncryptor> encryptor;
+    if (options.encryption.enabled()) encryptor.emplace(options.encryption);
+    SinkLayerFactory layers(sink, options.compression, options.level, options.progress,
+                            encryptor ? &*encryptor : nullptr);
     BuildResult result;
     result.format = format.name();
     result.plan = format.write(archive, layers, options.format_options);

@@ -96,7 +96,9 @@ struct Producer {
 
 ConvertResult convert_image(const ConvertOptions& options) {
     find_format(options.build.format); // a bad name fails before anything is read
-    auto source = open_image_source(options.source, options.registry, options.build.cancel);
+    auto source =
+        decrypting_source(open_image_source(options.source, options.registry, options.build.cancel),
+                          options.decryption);
     auto image = resolve_image(*source);
     const Format& from = checkpoint_format(*source, image);
     const auto name = source->describe(); // the source belongs to the producer from here on

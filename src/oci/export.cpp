@@ -47,7 +47,8 @@ ExportResult export_checkpoint(const ExportOptions& options) {
     const bool fifo = options.output != "-" && is_fifo(options.output);
     if (options.config_readers > 0 && !fifo)
         throw UsageError("--config-readers: " + options.output + " is not a FIFO (mkfifo)");
-    auto source = open_image_source(options.source, options.registry, options.cancel);
+    auto source = decrypting_source(
+        open_image_source(options.source, options.registry, options.cancel), options.decryption);
     auto image = resolve_image(*source);
     const Format& format = checkpoint_format(*source, image);
     ExportResult result;

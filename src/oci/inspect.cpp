@@ -2,6 +2,7 @@
 // is resolved to its manifest, its config read for the platform, and the detected format asked
 // for the checkpoint facts it records (Format::describe reads only small blobs).
 #include <ckimg/compression.hpp>
+#include <ckimg/encryption.hpp>
 #include <ckimg/error.hpp>
 #include <ckimg/format.hpp>
 #include <ckimg/inspect.hpp>
@@ -77,6 +78,11 @@ nlohmann::json image_json(const ImageFacts& facts) {
         auto json = descriptor_json(layer);
         auto compression = layer_compression(layer.media_type);
         json["compression"] = compression ? nlohmann::json(*compression) : nlohmann::json();
+        json["encryption"] = nullptr;
+        if (auto encryption = layer_encryption_info(layer, facts.name + ": layer " +
+                                                               layer.digest.str().substr(0, 19)))
+            json["encryption"] = {{"cipher", encryption->cipher},
+                                  {"recipients", encryption->recipients}};
         layers.push_back(json);
         // Sizes are the manifest's: two of 2^63-1 must not add up to -2.
         auto sum = checked_add<std::int64_t>(layers_size, layer.size);
@@ -117,7 +123,12 @@ nlohmann::json image_checkpoint_json(const CheckpointInfo& info) {
 
 } // namespace
 
-std::optional<std::string> layer_compression(const std::string& media_type) {
+std::optional<std::string> layer_compression(const std::string& encrypted_media_type) {
+    const std::string suffix = "+encrypted";
+    std::string media_type =
+        ends_with(encrypted_media_type, suffix)
+            ? encrypted_media_type.substr(0, encrypted_media_type.size() - suffix.size())
+            : encrypted_media_type;
     if (auto known = compression_of_media_type(media_type)) return to_string(*known);
     if (ends_with(media_type, "+gzip") || ends_with(media_type, ".gzip")) return "gzip";
     if (ends_with(media_type, "+zstd") || ends_with(media_type, ".zstd")) return "zstd";

@@ -1,6 +1,7 @@
 #include "oci/layer_factory.hpp"
 
 #include "core/pipeline.hpp"
+#include "crypto/layer_encryptor.hpp"
 #include "oci/passthrough_layer.hpp"
 
 namespace ckimg {
@@ -10,10 +11,15 @@ namespace {
 class PipelineStream : public LayerFactory::Stream {
 public:
     PipelineStream(ImageSink& sink, Compression compression, std::optional<int> level,
-                   ProgressCallback progress, std::string label)
+                   ProgressCallback progress, std::string label,
+                   const crypto::LayerEncryptor* encryptor)
         : compression_(compression), blob_(sink.create_blob()), stored_(*blob_),
-          compressor_(make_compressor(compression, level, stored_)), handoff_(*compressor_),
-          uncompressed_(handoff_), counted_(uncompressed_, std::move(progress), std::move(label)) {}
+          encrypt_(encryptor ? std::make_unique<crypto::LayerEncryptor::Stage>(*encryptor, stored_)
+                             : nullptr),
+          compressor_(make_compressor(compression, level,
+                                      encrypt_ ? static_cast<ByteSink&>(*encrypt_) : stored_)),
+          handoff_(*compressor_), uncompressed_(handoff_),
+          counted_(uncompressed_, std::move(progress), std::move(label)) {}
 
     ByteSink& tar() override { return counted_; }
 
@@ -25,6 +31,7 @@ public:
         layer.descriptor.digest = stored_.digest();
         layer.descriptor.size = static_cast<std::int64_t>(stored_.size());
         layer.diff_id = uncompressed_.digest();
+        if (encrypt_) encrypt_->describe(layer.descriptor);
         return layer;
     }
 
@@ -32,6 +39,7 @@ private:
     Compression compression_;
     std::unique_ptr<BlobWriter> blob_;
     HashingSink stored_;
+    std::unique_ptr<crypto::LayerEncryptor::Stage> encrypt_; // null: stored as compressed
     std::unique_ptr<ByteSink> compressor_;
     ThreadedSink handoff_; // compression and the stored digest run on a second core
     HashingSink uncompressed_;
@@ -45,11 +53,27 @@ std::string SinkLayerFactory::next_layer_label() {
 }
 
 std::unique_ptr<LayerFactory::Stream> SinkLayerFactory::begin_layer() {
+    return begin(false);
+}
+
+std::unique_ptr<LayerFactory::Stream> SinkLayerFactory::begin_descriptive_layer() {
+    return begin(true);
+}
+
+std::unique_ptr<LayerFactory::Stream> SinkLayerFactory::begin(bool descriptive) {
+    int index = layers_named_; // from 0, as --encrypt-layer counts
+    const crypto::LayerEncryptor* encryptor =
+        encryptor_ != nullptr && encryptor_->encrypts(index, descriptive) ? encryptor_ : nullptr;
     return std::make_unique<PipelineStream>(sink_, compression_, level_, progress_,
-                                            next_layer_label());
+                                            next_layer_label(), encryptor);
 }
 
 std::optional<Layer> SinkLayerFactory::adopt_archive(CheckpointArchive& archive) {
+    // The shared-storage shortcut stores the archive's bytes as they are: not for a layer that
+    // is to be encrypted.
+    if (compression_ == Compression::none && encryptor_ != nullptr &&
+        encryptor_->encrypts(layers_named_, false))
+        return passthrough_compressed(archive, [this] { return begin_layer(); });
     if (compression_ == Compression::none)
         return passthrough_layer(archive, sink_, progress_, next_layer_label());
     return passthrough_compressed(archive, [this] { return begin_layer(); });

@@ -182,6 +182,8 @@ PullResult pull(const std::string& source, const std::string& destination,
                          "\"");
     auto tag = pull_tag(source, target);
     auto image = open_image_source(source, options.registry, options.cancel);
+    if (!options.decryption.keys.empty())
+        image = decrypting_source(std::move(image), options.decryption);
     return pull_image(*image, target.path, tag, options);
 }
 

@@ -1,0 +1,56 @@
+// Layer encryption as containers/ocicrypt defines it (skopeo, Podman, buildah, CRI-O and
+// containerd's imgcrypt read and write it): each chosen layer's stored (compressed) bytes are
+// encrypted with AES_256_CTR_HMAC_SHA256 under a fresh key, and that key is wrapped in a JWE for
+// each recipient's public key, in the layer's annotations. The config and the diff IDs stay as
+// they are, so an image decrypts to exactly the unencrypted one.
+#pragma once
+
+#include <ckimg/source.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ckimg {
+
+struct EncryptionOptions {
+    // Recipients' public key files (PEM or DER SubjectPublicKeyInfo, or an X.509 certificate;
+    // RSA or EC), as `--encryption-key jwe:FILE` names them.
+    std::vector<std::string> recipients;
+    // Which layers (0-based, negative from the end as skopeo's --encrypt-layer); empty: all.
+    std::vector<int> layers;
+    bool enabled() const { return !recipients.empty(); }
+    // "jwe:FILE" -> FILE; any other scheme is a UsageError (only jwe is implemented).
+    static std::string recipient_from_flag(const std::string& flag);
+    // Does `index` of `count` layers get encrypted?
+    bool encrypts(int index, int count) const;
+};
+
+struct DecryptionOptions {
+    // Private keys as `--decryption-key` gives them: FILE, FILE:file=PASSFILE or FILE:prompt.
+    std::vector<std::string> keys;
+    // Told about key files readable by other users.
+    std::function<void(const std::string&)> warn;
+};
+
+// An ImageSource that shows `inner`'s image as it was before encryption: encrypted layers get
+// their original media type, digest and annotations, manifests and indexes are rewritten to
+// match, and their blobs are decrypted as they stream (HMAC and original digest checked at the
+// end, where an ImageSource stream checks its digest: a consumer that commits only after the
+// stream's end never keeps unauthenticated bytes). Without encrypted layers it changes nothing.
+// Throws InputError naming the layer when an encrypted layer cannot be opened with the keys.
+std::unique_ptr<ImageSource> decrypting_source(std::unique_ptr<ImageSource> inner,
+                                               const DecryptionOptions& options);
+
+// What inspect shows of an encrypted layer, read from its annotations without any key.
+struct LayerEncryptionInfo {
+    std::string cipher;                  // AES_256_CTR_HMAC_SHA256
+    std::vector<std::string> recipients; // "RSA-OAEP", "ECDH-ES+A256KW P-256", ...
+};
+// nullopt for a layer that is not encrypted; InputError naming `where` if it is and its
+// annotations are malformed.
+std::optional<LayerEncryptionInfo> layer_encryption_info(const Descriptor& layer,
+                                                         const std::string& where);
+
+} // namespace ckimg

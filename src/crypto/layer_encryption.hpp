@@ -1,0 +1,59 @@
+// ocicrypt's layer metadata: the annotations org.opencontainers.image.enc.keys.jwe (base64 of a
+// JWE over the private options, comma-separated when several wrappers ran) and
+// org.opencontainers.image.enc.pubopts (base64 of the public options), and the "+encrypted"
+// media types, as containers/ocicrypt's encryption.go and blockcipher package write them.
+#pragma once
+
+#include "crypto/keys.hpp"
+#include "crypto/layer_cipher.hpp"
+
+#include <ckimg/descriptor.hpp>
+
+#include <string>
+#include <vector>
+
+namespace ckimg::crypto {
+
+inline constexpr const char* kKeysJweAnnotation = "org.opencontainers.image.enc.keys.jwe";
+inline constexpr const char* kPubOptsAnnotation = "org.opencontainers.image.enc.pubopts";
+inline constexpr const char* kEncryptionAnnotationPrefix = "org.opencontainers.image.enc.";
+// Bounds on what a manifest may make us parse (ocicrypt has none; a JWE for 64 RSA-4096
+// recipients is about 60 KiB).
+inline constexpr std::size_t kMaxKeysAnnotation = 1 << 20;
+inline constexpr std::size_t kMaxPubOptsAnnotation = 64 * 1024;
+
+bool is_encrypted_media_type(const std::string& media_type);
+std::string encrypted_media_type(const std::string& media_type);
+// The media type without "+encrypted" (unchanged if it has none).
+std::string decrypted_media_type(const std::string& media_type);
+
+// The JSON of ocicrypt's PrivateLayerBlockCipherOptions and PublicLayerBlockCipherOptions,
+// fields in Go's order.
+std::string private_options_json(const LayerSecrets& secrets, const Digest& plain_digest);
+std::string public_options_json(const LayerSecrets& secrets);
+
+// The annotations to add to an encrypted layer's descriptor.
+Annotations encryption_annotations(const LayerSecrets& secrets, const Digest& plain_digest,
+                                   const std::vector<const EVP_PKEY*>& recipients);
+// Drops every org.opencontainers.image.enc.* annotation (ocicrypt's FilterOutAnnotations).
+Annotations without_encryption_annotations(const Annotations& annotations);
+
+struct UnwrappedLayer {
+    LayerSecrets secrets;
+    Digest plain_digest; // of the unencrypted (compressed) blob
+};
+
+// Opens a layer's keys with the first private key that fits; InputError naming `layer` when the
+// annotations are missing, malformed or too large, or when no key fits.
+UnwrappedLayer unwrap_layer(const Descriptor& layer_descriptor, const std::vector<PrivateKey>& keys,
+                            const std::string& layer);
+
+// What inspect shows: the cipher and one line per recipient, read without any key.
+struct EncryptionSummary {
+    std::string cipher;
+    std::vector<std::string> recipients;
+};
+EncryptionSummary summarize_encryption(const Descriptor& layer_descriptor,
+                                       const std::string& layer);
+
+} // namespace ckimg::crypto

@@ -1,0 +1,27 @@
+#include "crypto/layer_encryptor.hpp"
+
+#include "crypto/keys.hpp"
+#include "crypto/layer_encryption.hpp"
+
+namespace ckimg::crypto {
+
+LayerEncryptor::LayerEncryptor(const EncryptionOptions& options) : options_(options) {
+    for (const auto& path : options.recipients) {
+        keys_.push_back(load_public_key(path));
+        recipients_.push_back(keys_.back().get());
+    }
+    (void)options_.encrypts(0, -1); // a negative --encrypt-layer is refused before any work
+}
+
+void LayerEncryptor::Stage::finish() {
+    plain_.finish();
+}
+
+void LayerEncryptor::Stage::describe(Descriptor& stored) const {
+    stored.media_type = encrypted_media_type(stored.media_type);
+    for (auto& [key, value] :
+         encryption_annotations(cipher_.secrets(), plain_.digest(), owner_.recipients_))
+        stored.annotations[key] = std::move(value);
+}
+
+} // namespace ckimg::crypto

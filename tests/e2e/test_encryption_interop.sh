@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# ocicrypt layer encryption against the real peer, Debian's skopeo (containers/image's copy with
+# containers/ocicrypt): ckimg's encrypted images (every format; RSA and EC recipients, one or
+# several) decrypt with `skopeo copy --decryption-key` to exactly the layers of the unencrypted
+# build, and ckimg decrypts what `skopeo copy --encryption-key jwe:...` encrypted (export, pull,
+# convert) to the original checkpoint. Then the refusals: a wrong key, no key, a tampered blob,
+# a passphrase in clear; each one line on stderr, exit 1 (2 for usage), nothing written.
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/lib/common.sh"
+need skopeo
+need openssl
+
+SKOPEO=(skopeo --insecure-policy)
+export HOME=$WORK/home && mkdir -p "$HOME"
+
+step "keys: RSA (PKCS#8 and PKCS#1), EC P-256 (SEC1), an encrypted PKCS#8 key"
+K=$WORK/keys && mkdir -m 700 "$K"
+openssl genrsa -out "$K/rsa.pem" 2048 2>/dev/null
+openssl rsa -in "$K/rsa.pem" -pubout -out "$K/rsa.pub.pem" 2>/dev/null
+openssl rsa -in "$K/rsa.pem" -traditional -out "$K/rsa1.pem" 2>/dev/null
+openssl ecparam -genkey -name prime256v1 -noout -out "$K/ec.pem"
+openssl ec -in "$K/ec.pem" -pubout -out "$K/ec.pub.pem" 2>/dev/null
+openssl ecparam -genkey -name prime256v1 -noout -out "$K/other.pem"
+printf 'correct horse\n' >"$K/pass"
+openssl pkcs8 -topk8 -in "$K/ec.pem" -out "$K/ec.enc.pem" -v2 aes-256-cbc -passout file:"$K/pass"
+chmod 600 "$K"/*
+
+# layers DIR TAG: the manifest's layer digests and media types, one per line.
+layers() {
+    python3 - "$1" "$2" <<'PY'
+import json, os, sys
+root, tag = sys.argv[1], sys.argv[2]
+blob = lambda d: json.load(open(os.path.join(root, "blobs", *d.split(":", 1))))
+top = json.load(open(os.path.join(root, "index.json")))
+d = next(m["digest"] for m in top["manifests"]
+         if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == tag)
+m = blob(d)
+while "manifests" in m:
+    m = blob(m["manifests"][0]["digest"])
+print(m["config"]["digest"])
+for l in m["layers"]:
+    print(l["mediaType"], l["digest"], l["size"], sorted(l.get("annotations", {})))
+PY
+}
+
+"$CKIMG_GEN" --engine crio -o "$WORK/ck.tar" --pages-size 2M || fail "ckimg-gen failed"
+CREATED=(--created 2026-11-22T08:00:01Z)
+
+for format in crio podman oci-checkpoint; do
+    step "$format: ckimg build --encryption-key (RSA and EC) -> skopeo decrypts to the plain build"
+    "$CKIMG" build "$WORK/ck.tar" --format "$format" "${CREATED[@]}" -o "oci:$WORK/plain-$format:v1" -q
+    "$CKIMG" build "$WORK/ck.tar" --format "$format" "${CREATED[@]}" -o "oci:$WORK/enc-$format:v1" \
+        --encryption-key "jwe:$K/rsa.pub.pem" --encryption-key "jwe:$K/ec.pub.pem" --json \
+        >"$WORK/enc-$format.json" || fail "encrypted build ($format)"
+    layers "$WORK/enc-$format" v1 >"$WORK/enc-$format.layers"
+    layers "$WORK/plain-$format" v1 >"$WORK/plain-$format.layers"
+    grep -q '+encrypted .*org.opencontainers.image.enc.keys.jwe' "$WORK/enc-$format.layers" ||
+        fail "$format: no encrypted layer: $(cat "$WORK/enc-$format.layers")"
+    grep -q '+encrypted' "$WORK/plain-$format.layers" && fail "$format: the plain build is encrypted"
+    assert_eq "$(head -1 "$WORK/plain-$format.layers")" "$(head -1 "$WORK/enc-$format.layers")" \
+        "$format: the config (diff IDs) is unchanged"
+    for key in rsa.pem ec.pem; do
+        rm -rf "$WORK/dec"
+        "${SKOPEO[@]}" copy -q --decryption-key "$K/$key" "oci:$WORK/enc-$format:v1" "oci:$WORK/dec:v1" \
+            2>"$WORK/skopeo.err" || fail "$format: skopeo could not decrypt with $key: $(cat "$WORK/skopeo.err")"
+        layers "$WORK/dec" v1 >"$WORK/dec.layers"
+        diff "$WORK/plain-$format.layers" "$WORK/dec.layers" ||
+            fail "$format: skopeo's decryption with $key differs from the unencrypted build"
+    done
+    step "$format: ckimg export --decryption-key gives the original archive"
+    "$CKIMG" export "oci:$WORK/enc-$format:v1" "$WORK/out.tar" --decryption-key "$K/rsa1.pem" -q ||
+        fail "$format: export with the PKCS#1 key"
+    "$CKIMG" export "oci:$WORK/plain-$format:v1" "$WORK/plain.tar" -q
+    cmp "$WORK/plain.tar" "$WORK/out.tar" || fail "$format: decrypted export differs"
+    rm -f "$WORK/out.tar" "$WORK/plain.tar"
+    "$CKIMG" inspect --json "oci:$WORK/enc-$format:v1" >"$WORK/inspect.json" || fail "inspect $format"
+    assert_eq "['RSA-OAEP', 'ECDH-ES+A256KW P-256']" \
+        "$(json_get "$WORK/inspect.json" '[l["encryption"]["recipients"] for l in d["image"]["layers"] if l["encryption"]][0]')" \
+        "$format: inspect shows the recipients"
+done
+
+step "oci-checkpoint: the metadata layer stays readable, every other layer is encrypted"
+grep -q 'checkpoint.metadata.v1.tar+gzip sha' "$WORK/enc-oci-checkpoint.layers" ||
+    fail "the metadata layer was encrypted: $(cat "$WORK/enc-oci-checkpoint.layers")"
+assert_eq "$(($(wc -l <"$WORK/enc-oci-checkpoint.layers") - 2))" \
+    "$(grep -c '+encrypted' "$WORK/enc-oci-checkpoint.layers")" "encrypted layers of oci-checkpoint"
+"$CKIMG" inspect "oci:$WORK/enc-oci-checkpoint:v1" >/dev/null 2>"$WORK/inspect.txt" || fail "inspect"
+grep -q "checkpoint image, format oci-checkpoint" "$WORK/inspect.txt" || fail "inspect without a key: $(cat "$WORK/inspect.txt")"
+
+step "--encrypt-layer: only the chosen layer of an oci-checkpoint image"
+"$CKIMG" build "$WORK/ck.tar" --format oci-checkpoint "${CREATED[@]}" -o "oci:$WORK/one:v1" -q \
+    --encryption-key "jwe:$K/ec.pub.pem" --encrypt-layer 1
+layers "$WORK/one" v1 | grep -c '+encrypted' | grep -qx 1 || fail "--encrypt-layer 1 did not encrypt exactly one layer"
+
+step "skopeo copy --encryption-key (RSA; EC; both) -> ckimg export, pull and convert decrypt it"
+"${SKOPEO[@]}" copy -q --encryption-key "jwe:$K/rsa.pub.pem" "oci:$WORK/plain-crio:v1" "oci:$WORK/sk-rsa:v1" ||
+    fail "skopeo encrypt (RSA)"
+"${SKOPEO[@]}" copy -q --encryption-key "jwe:$K/ec.pub.pem" "oci:$WORK/plain-crio:v1" "oci:$WORK/sk-ec:v1" ||
+    fail "skopeo encrypt (EC)"
+"${SKOPEO[@]}" copy -q --encryption-key "jwe:$K/rsa.pub.pem" --encryption-key "jwe:$K/ec.pub.pem" \
+    "oci:$WORK/plain-crio:v1" "oci:$WORK/sk-both:v1" || fail "skopeo encrypt (RSA and EC)"
+"$CKIMG" export "oci:$WORK/plain-crio:v1" "$WORK/plain.tar" -q
+for case in "sk-rsa rsa.pem" "sk-ec ec.pem" "sk-both ec.pem" "sk-both rsa.pem" \
+    "sk-ec ec.enc.pem:file=$K/pass"; do
+    read -r image key <<<"$case"
+    "$CKIMG" export "oci:$WORK/$image:v1" "$WORK/out.tar" --decryption-key "$K/$key" -q ||
+        fail "ckimg could not decrypt skopeo's $image with $key"
+    cmp "$WORK/plain.tar" "$WORK/out.tar" || fail "$image with $key: the archive differs"
+    rm -f "$WORK/out.tar"
+done
+"$CKIMG" pull "oci:$WORK/sk-ec:v1" -o "oci:$WORK/pulled:v1" --decryption-key "$K/ec.pem" -q ||
+    fail "pull --decryption-key"
+diff <(layers "$WORK/plain-crio" v1 | tail -n +2) <(layers "$WORK/pulled" v1 | tail -n +2) ||
+    fail "pull --decryption-key: layers differ from the unencrypted image"
+"$CKIMG" convert "oci:$WORK/sk-rsa:v1" --format oci-checkpoint "${CREATED[@]}" -o "oci:$WORK/conv:v1" \
+    --decryption-key "$K/rsa.pem" --encryption-key "jwe:$K/ec.pub.pem" -q || fail "convert --decryption-key"
+diff <(layers "$WORK/enc-oci-checkpoint" v1 | cut -d' ' -f1,3) <(layers "$WORK/conv" v1 | cut -d' ' -f1,3) ||
+    fail "convert: decrypted crio re-encrypted as oci-checkpoint differs from the direct build"
+
+step "refusals: one line naming the layer, nothing written"
+run_fails 1 "layer 1" "$CKIMG" export "oci:$WORK/sk-rsa:v1" "$WORK/x.tar" --decryption-key "$K/other.pem"
+grep -q "not a recipient" "$WORK/err" || fail "wrong key: $(cat "$WORK/err")"
+assert_file_absent "$WORK/x.tar"
+run_fails 1 "--decryption-key" "$CKIMG" export "oci:$WORK/sk-rsa:v1" "$WORK/x.tar"
+assert_file_absent "$WORK/x.tar"
+run_fails 1 "give its passphrase" "$CKIMG" export "oci:$WORK/sk-ec:v1" "$WORK/x.tar" --decryption-key "$K/ec.enc.pem"
+run_fails 2 "not accepted on the command line" "$CKIMG" export "oci:$WORK/sk-ec:v1" "$WORK/x.tar" \
+    --decryption-key "$K/ec.enc.pem:correct horse"
+grep -q "correct horse" "$WORK/err" && fail "the passphrase was echoed"
+run_fails 1 "not a recipient" "$CKIMG" pull "oci:$WORK/sk-ec:v1" -o "oci:$WORK/x:v1" --decryption-key "$K/rsa.pem"
+assert_file_absent "$WORK/x"
+cp -r "$WORK/sk-rsa" "$WORK/tampered"
+blob=$(layers "$WORK/tampered" v1 | awk '/encrypted/ {print $2}' | head -1)
+chmod -R u+w "$WORK/tampered"
+printf 'X' | dd of="$WORK/tampered/blobs/sha256/${blob#sha256:}" bs=1 seek=1000 conv=notrunc status=none
+run_fails 1 "does not match" "$CKIMG" export "oci:$WORK/tampered:v1" "$WORK/x.tar" --decryption-key "$K/rsa.pem"
+assert_file_absent "$WORK/x.tar"
+chmod 644 "$K/rsa.pem"
+"$CKIMG" export "oci:$WORK/sk-rsa:v1" "$WORK/x.tar" --decryption-key "$K/rsa.pem" -q 2>"$WORK/warn.err" ||
+    fail "export with a world-readable key"
+assert_contains "$(cat "$WORK/warn.err")" "readable by other users" "warning for a world-readable key"
+run_fails 2 "jwe:" "$CKIMG" build "$WORK/ck.tar" -o "oci:$WORK/x:v1" --encryption-key "pgp:$K/rsa.pub.pem"
+assert_file_absent "$WORK/x"
+echo "PASS"
