@@ -1,4 +1,5 @@
 #include "formats/oci_checkpoint_config.hpp"
+#include "crypto/layer_encryption.hpp"
 
 #include <ckimg/error.hpp>
 
@@ -228,8 +229,10 @@ std::vector<LayerRecord> parse_layers(const json& config, const std::vector<Desc
     for (std::size_t i = 0; i < layers.size(); ++i) {
         auto role = parse_role(text(list[i], "role"));
         if (!role) refuse(where, "layer " + std::to_string(i) + " has no known role");
-        auto compression = tar_layer_compression(layers[i].media_type, where);
-        if (layers[i].media_type != layer_media_type(*role, compression))
+        // An encrypted layer (ocicrypt) is described by its plain media type.
+        auto media_type = crypto::decrypted_media_type(layers[i].media_type);
+        auto compression = tar_layer_compression(media_type, where);
+        if (media_type != layer_media_type(*role, compression))
             refuse(where, "layer " + std::to_string(i) + " has media type \"" +
                               layers[i].media_type + "\", not that of a " + role_name(*role) +
                               " layer");
