@@ -1,5 +1,6 @@
-// The OCI layout readers (push's walk from index.json through indexes and manifests to blobs,
-// and the layout sink's own index reader) on a layout made from the input:
+// The OCI layout readers (the layout source's walk from index.json through indexes and
+// manifests to blobs, which push, pull and copy share, and the layout sink's own index reader) on a
+// layout made from the input:
 //   index.json NUL manifest NUL config
 // The manifest is stored under its digest, and "sha256:aaaa...a" (64 a) in index.json is
 // replaced by that digest; likewise the config and "sha256:bbbb...b" in the manifest. So the
@@ -8,8 +9,8 @@
 
 #include <ckimg/digest.hpp>
 #include <ckimg/layout.hpp>
-
-#include "registry/layout_reader.hpp"
+#include <ckimg/registry.hpp>
+#include <ckimg/source.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -61,9 +62,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     write_file(layout_dir / "blobs" / "sha256" / manifest_digest.hex(), manifest);
     write_file(layout_dir / "blobs" / "sha256" / config_digest.hex(), config);
 
-    for (const char* tag : {"", "latest"}) {
-        ckimg::fuzz::expect_only_errors(
-            [&] { (void)ckimg::registry::read_layout_image(layout_dir.string(), tag); });
+    for (const char* tag : {"", ":latest"}) {
+        ckimg::fuzz::expect_only_errors([&] {
+            auto source = ckimg::open_image_source("oci:" + layout_dir.string() + tag,
+                                                   ckimg::RegistryOptions{});
+            (void)ckimg::read_image_graph(*source);
+        });
     }
     ckimg::fuzz::expect_only_errors([&] {
         auto layout = ckimg::OciLayout::open(layout_dir, false);

@@ -40,6 +40,14 @@ private:
     long status_;
 };
 
+// The operation was stopped (Ctrl-C, or another part of it failed) and cleaned up; the CLI exits
+// with status 130.
+class Cancelled : public Error {
+public:
+    Cancelled() : Error("interrupted") {}
+    using Error::Error;
+};
+
 // Builds "what: detail" messages with errno text, for the many I/O call sites.
 std::string errno_message(const std::string& what);
 

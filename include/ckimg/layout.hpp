@@ -23,6 +23,8 @@ public:
     bool created() const { return created_; }
 
     std::unique_ptr<BlobWriter> create_blob() override;
+    BlobReuse try_reuse_blob(const Descriptor& blob,
+                             const std::vector<std::string>& related) override;
     Descriptor put_blob(const std::string& media_type, std::string_view bytes) override;
     void tag(const Descriptor& root, const std::string& tag) override;
     void commit() override {}
@@ -55,6 +57,10 @@ public:
     OciArchiveSink(std::filesystem::path file, bool world_readable = false);
     ~OciArchiveSink() override;
     std::unique_ptr<BlobWriter> create_blob() override { return layout_->create_blob(); }
+    BlobReuse try_reuse_blob(const Descriptor& blob,
+                             const std::vector<std::string>& related) override {
+        return layout_->try_reuse_blob(blob, related);
+    }
     Descriptor put_blob(const std::string& media_type, std::string_view bytes) override {
         return layout_->put_blob(media_type, bytes);
     }

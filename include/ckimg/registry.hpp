@@ -53,13 +53,13 @@ struct PushOptions {
     ProgressCallback progress;
 };
 
-// Pushes the image that `source_tag` names in an OCI layout (directory) to `target`: blobs
-// first (HEAD to skip what exists, cross-repository mounts, uploads with `jobs` in parallel),
-// then manifests and the index by digest, then the tags (target's tag and `extra_tags`).
-// A target with a digest must name the digest of what is pushed. Throws RegistryError (one
-// line, never with credentials), InputError for a broken layout, UsageError for bad options.
-PushResult push_layout(const std::string& layout_dir, const std::string& source_tag,
-                       const Reference& target, const PushOptions& options);
+// Copies the image `source` names ("oci:DIR[:TAG]", "oci-archive:FILE[:TAG]", or another
+// registry's reference) to `target` with copy_image: blobs first (HEAD to skip what exists,
+// cross-repository mounts, uploads in parallel), then manifests and the index by digest, then
+// the tags (target's tag and `extra_tags`). A target with a digest must name the digest of what
+// is pushed. Throws RegistryError (one line, never with credentials), InputError for a broken
+// source, UsageError for bad options.
+PushResult push(const std::string& source, const Reference& target, const PushOptions& options);
 
 // A registry repository as an ImageSink, for `build --push`: create_blob() uploads while the
 // blob is produced (POST, one PATCH whose body streams as it comes, or with --chunk-size a PATCH
@@ -75,8 +75,16 @@ public:
     RegistrySink& operator=(const RegistrySink&) = delete;
 
     std::unique_ptr<BlobWriter> create_blob() override;
+    // HEAD, then cross-repository mounts from --mount-from and the related images that live on
+    // this registry.
+    BlobReuse try_reuse_blob(const Descriptor& blob,
+                             const std::vector<std::string>& related) override;
+    // Uploads chunk by chunk or whole from the blob's file (resuming from the registry's Range),
+    // else streams it as create_blob() does.
+    void write_blob(const BlobInput& blob, const BlobProgress& progress) override;
     Descriptor put_blob(const std::string& media_type, std::string_view bytes) override;
     void tag(const Descriptor& root, const std::string& tag) override;
+    void cancel() override;
     void commit() override {}
     std::string describe(const std::string& tag) const override;
 

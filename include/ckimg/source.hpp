@@ -7,6 +7,7 @@
 #include <ckimg/stream.hpp>
 
 #include <atomic>
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -34,6 +35,12 @@ public:
     // A large blob as a stream. The stream verifies size and digest as it is read and throws
     // InputError when it reaches its end on a mismatch: read it until it returns 0.
     virtual std::unique_ptr<ByteSource> open_blob(const Descriptor& blob) = 0;
+    // The file holding `blob` unchanged, for a source that keeps blobs as files (a layout), so
+    // that a sink can read ranges of it or share it; empty otherwise.
+    virtual std::filesystem::path blob_file(const Descriptor& blob) const {
+        (void)blob;
+        return {};
+    }
     // "oci:DIR:TAG", "registry.example.com/repo:tag"...
     virtual std::string describe() const = 0;
     // Makes the transfers in flight fail soon; callable from any thread (a parallel copy whose

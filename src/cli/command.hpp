@@ -31,6 +31,7 @@ void add_formats_command(CLI::App& app, Invocation& invocation);
 void add_push_command(CLI::App& app, Invocation& invocation);
 void add_login_commands(CLI::App& app, Invocation& invocation);
 void add_pull_command(CLI::App& app, Invocation& invocation);
+void add_copy_command(CLI::App& app, Invocation& invocation);
 void add_inspect_command(CLI::App& app, Invocation& invocation);
 void add_export_command(CLI::App& app, Invocation& invocation);
 void add_convert_command(CLI::App& app, Invocation& invocation);

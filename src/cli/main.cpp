@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
     ckimg::cli::add_validate_command(app, invocation);
     ckimg::cli::add_push_command(app, invocation);
     ckimg::cli::add_pull_command(app, invocation);
+    ckimg::cli::add_copy_command(app, invocation);
     ckimg::cli::add_inspect_command(app, invocation);
     ckimg::cli::add_export_command(app, invocation);
     ckimg::cli::add_convert_command(app, invocation);
@@ -88,6 +89,9 @@ int main(int argc, char** argv) {
     } catch (const ckimg::UsageError& e) {
         std::cerr << "ckimg: " << one_line(e.what()) << '\n';
         return 2;
+    } catch (const ckimg::Cancelled& e) {
+        std::cerr << "ckimg: " << one_line(e.what()) << '\n';
+        return 130;
     } catch (const std::exception& e) {
         std::cerr << "ckimg: " << one_line(e.what()) << '\n';
         return interrupted.load() ? 130 : 1;

@@ -1,15 +1,7 @@
 #include "cli/command.hpp"
 #include "cli/registry_flags.hpp"
 
-#include <ckimg/error.hpp>
-#include <ckimg/layout.hpp>
 #include <ckimg/registry.hpp>
-#include <ckimg/transport.hpp>
-
-#include <cstdlib>
-#include <filesystem>
-
-namespace fs = std::filesystem;
 
 namespace ckimg::cli {
 
@@ -24,36 +16,6 @@ struct PushFlags {
     RegistryFlags registry;
 };
 
-// An oci-archive is pushed from a private unpacked copy, removed afterwards.
-class UnpackedArchive {
-public:
-    explicit UnpackedArchive(const std::string& file) {
-        std::string pattern = (fs::temp_directory_path() / "ckimg-push-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr)
-            throw IoError(errno_message("cannot create a temporary directory"));
-        dir_ = pattern;
-        try {
-            unpack_oci_archive(file, dir_);
-        } catch (...) {
-            // The destructor does not run when the constructor throws: no half-unpacked copy of
-            // the image (process memory) may stay behind in the temporary directory.
-            std::error_code ignored;
-            fs::remove_all(dir_, ignored);
-            throw;
-        }
-    }
-    ~UnpackedArchive() {
-        std::error_code ignored;
-        fs::remove_all(dir_, ignored);
-    }
-    UnpackedArchive(const UnpackedArchive&) = delete;
-    UnpackedArchive& operator=(const UnpackedArchive&) = delete;
-    const fs::path& dir() const { return dir_; }
-
-private:
-    fs::path dir_;
-};
-
 nlohmann::json push_json(const PushResult& result) {
     return {{"reference", result.reference},
             {"digest", result.root.digest.str()},
@@ -66,20 +28,13 @@ nlohmann::json push_json(const PushResult& result) {
 }
 
 int run_push(const PushFlags& flags, const std::atomic<bool>* cancel) {
-    auto source = parse_local_target(flags.source);
     auto target = Reference::parse(flags.target);
     PushOptions options;
     options.registry = to_registry_options(flags.registry, cancel);
     options.extra_tags = flags.tags;
     ProgressDisplay progress(!flags.json && !flags.quiet);
     options.progress = progress.callback();
-    std::optional<UnpackedArchive> unpacked;
-    std::string dir = source.path;
-    if (source.kind == LocalTarget::Kind::archive) {
-        unpacked.emplace(source.path);
-        dir = unpacked->dir().string();
-    }
-    auto result = push_layout(dir, source.tag, target, options);
+    auto result = push(flags.source, target, options);
     report_push(result, flags.json, flags.quiet);
     return 0;
 }

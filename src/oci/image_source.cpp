@@ -46,6 +46,11 @@ public:
             open_blob_file(layout_->blob_path(blob.digest), blob, name_), blob, name_);
     }
 
+    fs::path blob_file(const Descriptor& blob) const override {
+        check_digest_algorithm(blob, name_);
+        return layout_->blob_path(blob.digest);
+    }
+
     std::string describe() const override { return name_; }
 
 private:
@@ -92,6 +97,7 @@ public:
     std::unique_ptr<ByteSource> open_blob(const Descriptor& blob) override {
         return layout_->open_blob(blob);
     }
+    fs::path blob_file(const Descriptor& blob) const override { return layout_->blob_file(blob); }
     std::string describe() const override { return layout_->describe(); }
 
 private:

@@ -116,6 +116,12 @@ bool OciLayout::has_blob(const Digest& digest) const {
     return fs::exists(blob_path(digest));
 }
 
+BlobReuse OciLayout::try_reuse_blob(const Descriptor& blob,
+                                    const std::vector<std::string>& related) {
+    (void)related;
+    return has_blob(blob.digest) ? BlobReuse::present : BlobReuse::absent;
+}
+
 Descriptor OciLayout::put_blob(const std::string& media_type, std::string_view bytes) {
     Descriptor descriptor{media_type, sha256_of(bytes), static_cast<std::int64_t>(bytes.size()),
                           {},         std::nullopt,     std::nullopt};

@@ -333,13 +333,8 @@ void upload_once(RegistryClient& client, BlobUpload& upload, RangeReader& source
     }
 }
 
-} // namespace
-
-BlobOutcome push_blob(RegistryClient& client, RangeReader& source, const Descriptor& blob,
-                      const std::vector<std::string>& mount_from, const ByteProgress& progress) {
-    if (client.blob_size(blob.digest)) return BlobOutcome::skipped;
-    std::unique_ptr<BlobUpload> upload;
-    if (try_mounts(client, blob.digest, mount_from, progress, upload)) return BlobOutcome::mounted;
+BlobOutcome upload_with_retries(RegistryClient& client, RangeReader& source, const Descriptor& blob,
+                                const ByteProgress& progress, std::unique_ptr<BlobUpload> upload) {
     auto& session = client.session();
     Backoff backoff(session.retry_policy(), &session.cancel);
     while (true) {
@@ -360,6 +355,31 @@ BlobOutcome push_blob(RegistryClient& client, RangeReader& source, const Descrip
         // The response may be what was lost: the blob may be complete already.
         if (client.blob_size(blob.digest)) return BlobOutcome::uploaded;
     }
+}
+
+} // namespace
+
+BlobOutcome push_blob(RegistryClient& client, RangeReader& source, const Descriptor& blob,
+                      const std::vector<std::string>& mount_from, const ByteProgress& progress) {
+    if (client.blob_size(blob.digest)) return BlobOutcome::skipped;
+    std::unique_ptr<BlobUpload> upload;
+    if (try_mounts(client, blob.digest, mount_from, progress, upload)) return BlobOutcome::mounted;
+    return upload_with_retries(client, source, blob, progress, std::move(upload));
+}
+
+BlobOutcome upload_blob(RegistryClient& client, RangeReader& source, const Descriptor& blob,
+                        const ByteProgress& progress) {
+    return upload_with_retries(client, source, blob, progress, nullptr);
+}
+
+std::optional<BlobOutcome> reuse_blob(RegistryClient& client, const Digest& digest,
+                                      const std::vector<std::string>& mount_from) {
+    if (client.blob_size(digest)) return BlobOutcome::skipped;
+    // A refused mount opens an upload session that is left unused here (the registry expires
+    // it): the upload that follows, if any, comes from write_blob with its own session.
+    std::unique_ptr<BlobUpload> unused;
+    if (try_mounts(client, digest, mount_from, {}, unused)) return BlobOutcome::mounted;
+    return std::nullopt;
 }
 
 BlobOutcome push_blob_file(RegistryClient& client, const std::string& path, const Descriptor& blob,

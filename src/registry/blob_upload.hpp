@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace ckimg::registry {
@@ -108,6 +109,12 @@ void count_outcome(PushResult& result, BlobOutcome outcome, std::uint64_t size);
 // monolithic one; retried and resumed per the session's policy.
 BlobOutcome push_blob(RegistryClient& client, RangeReader& source, const Descriptor& blob,
                       const std::vector<std::string>& mount_from, const ByteProgress& progress);
+// The two halves of push_blob, for a copy that asks first and writes later: HEAD then the
+// mounts (nullopt: the blob must be uploaded), and the upload with its retries and resumes.
+std::optional<BlobOutcome> reuse_blob(RegistryClient& client, const Digest& digest,
+                                      const std::vector<std::string>& mount_from);
+BlobOutcome upload_blob(RegistryClient& client, RangeReader& source, const Descriptor& blob,
+                        const ByteProgress& progress);
 // The same for a blob stored at `path` (its size checked against the descriptor's).
 BlobOutcome push_blob_file(RegistryClient& client, const std::string& path, const Descriptor& blob,
                            const std::vector<std::string>& mount_from,

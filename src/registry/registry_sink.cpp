@@ -11,6 +11,7 @@
 
 #include "oci/tee_sink.hpp"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 
@@ -27,6 +28,54 @@ struct RegistrySink::State {
     std::mutex mutex; // guards manifests and result
     std::map<std::string, std::pair<std::string, std::string>> manifests; // digest -> type, bytes
     PushResult result;
+    std::mutex pool_mutex;                             // guards idle
+    std::vector<std::unique_ptr<RegistryClient>> idle; // connections for the copy's threads
+
+    // A connection of its own for the calling thread, back in the pool when done with it.
+    class PooledClient {
+    public:
+        explicit PooledClient(State& state) : state_(state) {
+            std::lock_guard lock(state_.pool_mutex);
+            if (state_.idle.empty()) {
+                client_ = std::make_unique<RegistryClient>(*state_.session);
+            } else {
+                client_ = std::move(state_.idle.back());
+                state_.idle.pop_back();
+            }
+        }
+        ~PooledClient() {
+            std::lock_guard lock(state_.pool_mutex);
+            state_.idle.push_back(std::move(client_));
+        }
+        PooledClient(const PooledClient&) = delete;
+        PooledClient& operator=(const PooledClient&) = delete;
+        RegistryClient& operator*() { return *client_; }
+
+    private:
+        State& state_;
+        std::unique_ptr<RegistryClient> client_;
+    };
+
+    // The repositories of this registry that `related` names and --mount-from adds, each also a
+    // scope the token must cover.
+    std::vector<std::string> mount_sources(const std::vector<std::string>& related) {
+        auto sources = options.registry.mount_from;
+        for (const auto& name : related) {
+            try {
+                auto image = Reference::parse(name);
+                if (image.registry == target.registry && image.repository != target.repository)
+                    sources.push_back(image.repository);
+            } catch (const UsageError&) {
+                // An unparsable base-image annotation only costs the mount.
+            }
+        }
+        std::sort(sources.begin(), sources.end());
+        sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
+        for (const auto& source : sources)
+            if (source != target.repository)
+                session->auth().add_scope(registry::pull_scope(source));
+        return sources;
+    }
 
     void count(registry::BlobOutcome outcome, std::uint64_t size) {
         std::lock_guard lock(mutex);
@@ -54,6 +103,32 @@ std::unique_ptr<BlobWriter> RegistrySink::create_blob() {
         return registry::make_streamed_blob_writer(context);
     // The chunked upload runs on its own thread so the network never stalls the compressor.
     return make_threaded_blob_writer(registry::make_chunked_blob_writer(context));
+}
+
+BlobReuse RegistrySink::try_reuse_blob(const Descriptor& blob,
+                                       const std::vector<std::string>& related) {
+    auto mounts = state_->mount_sources(related);
+    State::PooledClient client(*state_);
+    auto outcome = registry::reuse_blob(*client, blob.digest, mounts);
+    if (!outcome) return BlobReuse::absent;
+    state_->count(*outcome, 0);
+    return *outcome == registry::BlobOutcome::mounted ? BlobReuse::mounted : BlobReuse::present;
+}
+
+void RegistrySink::write_blob(const BlobInput& blob, const BlobProgress& progress) {
+    // Without a file the blob streams through a blob writer, which keeps a spool to retry from.
+    if (blob.file.empty()) return ImageSink::write_blob(blob, progress);
+    registry::FileRangeReader file(blob.file.string());
+    if (file.size() != static_cast<std::uint64_t>(blob.descriptor.size))
+        throw InputError(blob.file.string() + ": blob " + blob.descriptor.digest.str() + " is " +
+                         std::to_string(file.size()) + " bytes but its descriptor says " +
+                         std::to_string(blob.descriptor.size));
+    State::PooledClient client(*state_);
+    state_->count(registry::upload_blob(*client, file, blob.descriptor, progress), file.size());
+}
+
+void RegistrySink::cancel() {
+    state_->session->cancel = true;
 }
 
 Descriptor RegistrySink::put_blob(const std::string& media_type, std::string_view bytes) {

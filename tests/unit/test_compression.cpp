@@ -103,7 +103,7 @@ TEST_CASE("the threaded stage delivers every byte in order and finishes once", "
         CHECK(hashed.size() == input.size());
     }
     CHECK(out.bytes == input);
-    CHECK(out.finished);
+    CHECK(out.finished == 1);
 }
 
 TEST_CASE("an error in the worker stage reaches the writer", "[pipeline]") {

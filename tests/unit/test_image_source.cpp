@@ -1,5 +1,6 @@
 // Image sources (layout, OCI archive), manifest checks, resolution, the image graph, pull into a
 // layout and inspect, on images made here blob by blob.
+#include <ckimg/copy.hpp>
 #include <ckimg/error.hpp>
 #include <ckimg/inspect.hpp>
 #include <ckimg/layout.hpp>
@@ -17,6 +18,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
+#include <set>
 
 namespace fs = std::filesystem;
 using namespace ckimg;
@@ -349,17 +352,111 @@ TEST_CASE("a failed pull leaves nothing half-written", "[image_source][pull]") {
     }
 }
 
-TEST_CASE("a pull stops when cancelled", "[image_source][pull]") {
+TEST_CASE("a pull stops in the middle of a blob when cancelled", "[image_source][pull]") {
     TempDir tmp;
     auto from = OciLayout::open(tmp.path / "from", true);
-    make_image(*from, "v1", {});
+    auto image = make_image(*from, "v1", {}, std::string(6 << 20, 'x'));
     auto source = open_image_source("oci:" + (tmp.path / "from").string() + ":v1", no_registry());
-    std::atomic<bool> cancel{true};
+    std::atomic<bool> cancel{false};
+    bool layer_finished = false;
     PullOptions options;
+    options.registry.jobs = 1;
     options.cancel = &cancel;
-    CHECK_THROWS_WITH(pull_image(*source, (tmp.path / "to").string(), "v1", options),
-                      Catch::Contains("interrupted"));
+    // Cancelled once the layer's first MiB is through: the copy must stop before its end (a check
+    // only before or after the blobs would let the layer finish).
+    options.progress = [&](const TransferProgress& progress) {
+        if (progress.digest != image.layer.digest.str()) return;
+        if (progress.finished) layer_finished = true;
+        cancel = true;
+    };
+    CHECK_THROWS_AS(pull_image(*source, (tmp.path / "to").string(), "v1", options), Cancelled);
+    CHECK_FALSE(layer_finished);
     CHECK(!fs::exists(tmp.path / "to"));
+}
+
+// Wraps a layout and records the calls a copy makes, to check their order.
+class RecordingSink : public ImageSink {
+public:
+    explicit RecordingSink(OciLayout& layout) : layout_(layout) {}
+    std::unique_ptr<BlobWriter> create_blob() override { return layout_.create_blob(); }
+    BlobReuse try_reuse_blob(const Descriptor& blob,
+                             const std::vector<std::string>& related) override {
+        return layout_.try_reuse_blob(blob, related);
+    }
+    void write_blob(const BlobInput& blob, const BlobProgress& progress) override {
+        ImageSink::write_blob(blob, progress);
+        record("blob " + blob.descriptor.digest.str());
+    }
+    Descriptor put_blob(const std::string& media_type, std::string_view bytes) override {
+        auto stored = layout_.put_blob(media_type, bytes);
+        record("manifest " + stored.digest.str());
+        return stored;
+    }
+    void tag(const Descriptor& root, const std::string& tag) override {
+        layout_.tag(root, tag);
+        record("tag " + tag);
+    }
+    void commit() override { record("commit"); }
+    std::string describe(const std::string& tag) const override { return layout_.describe(tag); }
+
+    std::vector<std::string> events;
+
+private:
+    void record(const std::string& event) {
+        std::lock_guard lock(mutex_);
+        events.push_back(event);
+    }
+    OciLayout& layout_;
+    std::mutex mutex_;
+};
+
+TEST_CASE("copy_image stores the blobs, then the manifests children first, then the tags",
+          "[copy]") {
+    TempDir tmp;
+    auto from = OciLayout::open(tmp.path / "from", true);
+    auto image = make_image(*from, "v1", {{"k", "v"}});
+    auto source = open_image_source("oci:" + (tmp.path / "from").string() + ":v1", no_registry());
+    auto to = OciLayout::open(tmp.path / "to", true);
+    RecordingSink sink(*to);
+    CopyOptions options;
+    options.tags = {"a", "b"};
+    auto result = copy_image(*source, sink, options);
+    CHECK(result.copied == 2);
+    REQUIRE(sink.events.size() == 7);
+    std::set<std::string> blobs(sink.events.begin(), sink.events.begin() + 2);
+    CHECK(blobs == std::set<std::string>{"blob " + image.config.digest.str(),
+                                         "blob " + image.layer.digest.str()});
+    CHECK(sink.events[2] == "manifest " + image.manifest.digest.str());
+    CHECK(sink.events[3] == "manifest " + image.index.digest.str());
+    CHECK(sink.events[4] == "tag a");
+    CHECK(sink.events[5] == "tag b");
+    CHECK(sink.events[6] == "commit");
+    // What the sink has is reused, not written again.
+    RecordingSink again(*to);
+    auto second = copy_image(*source, again, options);
+    CHECK(second.copied == 0);
+    CHECK(second.present == 2);
+    CHECK(again.events.front() == "manifest " + image.manifest.digest.str());
+}
+
+TEST_CASE("copy by name: layout to OCI archive to layout, tags from the names", "[copy]") {
+    TempDir tmp;
+    auto from = OciLayout::open(tmp.path / "from", true);
+    auto image = make_image(*from, "v1", {});
+    auto archive = "oci-archive:" + (tmp.path / "img.tar").string();
+    CopyOptions options;
+    options.tags = {"extra"};
+    auto packed =
+        copy("oci:" + (tmp.path / "from").string() + ":v1", archive, no_registry(), options);
+    CHECK(packed.destination == archive + ":v1");
+    auto back = copy(archive + ":extra", "oci:" + (tmp.path / "back").string(), no_registry(),
+                     CopyOptions{});
+    CHECK(back.root.digest == image.index.digest);
+    auto layout = OciLayout::open(tmp.path / "back", false);
+    CHECK(layout->resolve("extra").digest == image.index.digest);
+    CHECK_THROWS(copy("oci:" + (tmp.path / "none").string(), "oci:" + (tmp.path / "x").string(),
+                      no_registry(), CopyOptions{}));
+    CHECK(!fs::exists(tmp.path / "x"));
 }
 
 TEST_CASE("pull writes only OCI layouts", "[pull]") {

@@ -1,0 +1,52 @@
+// Copying an image from any source to any sink: a layout, an OCI archive or a registry on either
+// side, as `skopeo copy` does. push, pull and `ckimg copy` are this one function.
+#pragma once
+
+#include <ckimg/descriptor.hpp>
+#include <ckimg/progress.hpp>
+#include <ckimg/sink.hpp>
+#include <ckimg/source.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ckimg {
+
+struct CopyOptions {
+    // Tags the root gets in the sink, in this order, once everything it reaches is stored.
+    std::vector<std::string> tags;
+    int jobs = 0; // blobs copied in parallel; 0: 2 to 4 (one per core)
+    ProgressCallback progress;
+    const std::atomic<bool>* cancel = nullptr; // SIGINT: stop, clean up, throw Cancelled
+};
+
+struct CopyResult {
+    std::string source;      // "registry.example.com/team/app:v1", "oci:DIR:TAG"
+    std::string destination; // the sink's name with the first tag
+    Descriptor root;
+    int manifests = 0;       // manifests and indexes stored
+    int copied = 0;          // blobs written
+    int present = 0;         // blobs the sink had already
+    int mounted = 0;         // blobs the sink got without their bytes (cross-repository mount)
+    std::uint64_t bytes = 0; // bytes of the blobs written
+};
+
+// Reads and checks every manifest the source's root reaches first (a broken image writes
+// nothing), then copies the blobs in parallel (each reused when the sink has or can mount it,
+// else written from a stream that verifies size and digest), then the manifests, each after
+// what it references, then the tags, then commits the sink. A failure stops the other transfers
+// and throws; nothing is tagged then.
+CopyResult copy_image(ImageSource& source, ImageSink& sink, const CopyOptions& options);
+
+struct RegistryOptions;
+// `ckimg copy`: opens `source` (as open_image_source does) and `destination` ("oci:DIR[:TAG]",
+// created when missing and removed again when the copy fails; "oci-archive:FILE[:TAG]", written
+// on success only; or a registry reference) and copies. The destination's tag, else the
+// source's, else "latest" comes first (a registry reference without a tag: none), then
+// options.tags. `registry` serves both sides.
+CopyResult copy(const std::string& source, const std::string& destination,
+                const RegistryOptions& registry, const CopyOptions& options);
+
+} // namespace ckimg
