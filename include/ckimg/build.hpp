@@ -4,6 +4,7 @@
 #include <ckimg/checkpoint.hpp>
 #include <ckimg/compression.hpp>
 #include <ckimg/encryption.hpp>
+#include <ckimg/context.hpp>
 #include <ckimg/format.hpp>
 #include <ckimg/progress.hpp>
 #include <ckimg/registry.hpp>
@@ -33,11 +34,6 @@ struct BuildOptions {
     bool world_readable = false;
     // --max-size: refuse archives whose files add up to more (0: no limit).
     std::uint64_t max_size = 0;
-    // The layers' uncompressed bytes as they go through the pipeline ("layer 1", ...; total 0:
-    // not known in advance), from the building thread; empty: no reports.
-    ProgressCallback progress;
-    // Set to true (from a signal handler) to stop the build; it cleans up and throws.
-    const std::atomic<bool>* cancel = nullptr;
 };
 
 struct BuildResult {
@@ -50,10 +46,15 @@ struct BuildResult {
     std::optional<PushResult> push;
 };
 
-BuildResult build_image(const BuildOptions& options);
-// Builds into an arbitrary sink (used by build --push and by tests).
+// The context's progress gets the layers' uncompressed bytes as they go through the pipeline
+// ("layer 1", ...; total 0: not known in advance) and, with --push, the upload's; its cancel
+// token stops the build, which cleans up and throws Cancelled.
+BuildResult build_image(const BuildOptions& options, const Context& context = {});
+// Builds into an arbitrary sink (used by build --push and by tests): every blob, the config,
+// the manifest and the index. It tags nothing and does not commit the sink: the caller does,
+// as each sink of a build needs its own tags.
 BuildResult build_into(CheckpointArchive& archive, ImageSink& sink, const BuildOptions& options,
-                       const std::string& tag);
+                       const Context& context = {});
 
 nlohmann::json to_json(const BuildResult& result);
 

@@ -1,9 +1,9 @@
 // A container checkpoint archive as the kubelet, CRI-O, containerd and Podman write it.
 #pragma once
 
+#include <ckimg/context.hpp>
 #include <ckimg/stream.hpp>
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -66,9 +66,9 @@ struct ArchiveEntry {
 // Reads a checkpoint archive (plain, gzip or zstd tar, detected by content) in one pass.
 class CheckpointArchive {
 public:
-    // `path` "-" is standard input. When `cancel` becomes true (SIGINT, SIGTERM), the scan stops
-    // with an Error at the next block read, so that the caller can clean up.
-    explicit CheckpointArchive(std::string path, const std::atomic<bool>* cancel = nullptr);
+    // `path` "-" is standard input. Once `cancel` is cancelled (SIGINT, SIGTERM), the scan
+    // throws Cancelled at the next block read, so that the caller can clean up.
+    explicit CheckpointArchive(std::string path, const CancelToken* cancel = nullptr);
     ~CheckpointArchive();
     CheckpointArchive(const CheckpointArchive&) = delete;
     CheckpointArchive& operator=(const CheckpointArchive&) = delete;
@@ -95,7 +95,7 @@ private:
     struct Impl;
     std::string path_;
     std::unique_ptr<Impl> impl_;
-    const std::atomic<bool>* cancel_;
+    const CancelToken* cancel_;
 };
 
 // Runs the same checks as a build, writing nothing. `max_size` as in set_max_size; `cancel` as

@@ -2,12 +2,12 @@
 // side, as `skopeo copy` does. push, pull and `ckimg copy` are this one function.
 #pragma once
 
+#include <ckimg/context.hpp>
 #include <ckimg/descriptor.hpp>
 #include <ckimg/progress.hpp>
 #include <ckimg/sink.hpp>
 #include <ckimg/source.hpp>
 
-#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -18,8 +18,6 @@ struct CopyOptions {
     // Tags the root gets in the sink, in this order, once everything it reaches is stored.
     std::vector<std::string> tags;
     int jobs = 0; // blobs copied in parallel; 0: 2 to 4 (one per core)
-    ProgressCallback progress;
-    const std::atomic<bool>* cancel = nullptr; // SIGINT: stop, clean up, throw Cancelled
 };
 
 struct CopyResult {
@@ -37,8 +35,10 @@ struct CopyResult {
 // nothing), then copies the blobs in parallel (each reused when the sink has or can mount it,
 // else written from a stream that verifies size and digest), then the manifests, each after
 // what it references, then the tags, then commits the sink. A failure stops the other transfers
-// and throws; nothing is tagged then.
-CopyResult copy_image(ImageSource& source, ImageSink& sink, const CopyOptions& options);
+// and throws; nothing is tagged then. The context's progress gets each blob's bytes; its cancel
+// token stops every transfer (Cancelled).
+CopyResult copy_image(ImageSource& source, ImageSink& sink, const CopyOptions& options,
+                      const Context& context = {});
 
 struct RegistryOptions;
 // `ckimg copy`: opens `source` (as open_image_source does) and `destination` ("oci:DIR[:TAG]",
@@ -47,6 +47,7 @@ struct RegistryOptions;
 // source's, else "latest" comes first (a registry reference without a tag: none), then
 // options.tags. `registry` serves both sides.
 CopyResult copy(const std::string& source, const std::string& destination,
-                const RegistryOptions& registry, const CopyOptions& options);
+                const RegistryOptions& registry, const CopyOptions& options,
+                const Context& context = {});
 
 } // namespace ckimg

@@ -6,6 +6,7 @@
 
 #include <ckimg/build.hpp>
 #include <ckimg/encryption.hpp>
+#include <ckimg/context.hpp>
 #include <ckimg/format.hpp>
 #include <ckimg/registry.hpp>
 #include <ckimg/source.hpp>
@@ -29,7 +30,6 @@ struct ExportOptions {
     int config_readers = 0;
     RegistryOptions registry;
     DecryptionOptions decryption; // --decryption-key, for encrypted layers
-    const std::atomic<bool>* cancel = nullptr; // SIGINT: stop, leave nothing behind
 };
 
 struct ExportResult {
@@ -44,7 +44,7 @@ struct ExportResult {
 // temporary name beside `output` and renames it into place once complete, so that a failure
 // leaves nothing half-written. An `output` that is a FIFO is written into as the image streams
 // (each reader of it gets a FIFO of its own), so that a restore reads while it downloads.
-ExportResult export_checkpoint(const ExportOptions& options);
+ExportResult export_checkpoint(const ExportOptions& options, const Context& context = {});
 nlohmann::json to_json(const ExportResult& result);
 
 struct ConvertOptions {
@@ -62,7 +62,7 @@ struct ConvertResult {
 
 // Streams the source's archive out of its format and into build_image, through a pipe: the
 // image is read once and no archive is stored.
-ConvertResult convert_image(const ConvertOptions& options);
+ConvertResult convert_image(const ConvertOptions& options, const Context& context = {});
 nlohmann::json to_json(const ConvertResult& result);
 
 } // namespace ckimg

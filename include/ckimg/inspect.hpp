@@ -4,6 +4,7 @@
 #pragma once
 
 #include <ckimg/checkpoint.hpp>
+#include <ckimg/context.hpp>
 #include <ckimg/descriptor.hpp>
 #include <ckimg/registry.hpp>
 #include <ckimg/source.hpp>
@@ -39,14 +40,14 @@ struct InspectReport {
 struct InspectOptions {
     RegistryOptions registry;
     std::optional<Platform> platform; // which manifest of an index; default: the host's
-    const std::atomic<bool>* cancel = nullptr;
 };
 
 // TARGET is a checkpoint archive (a path, "-" for standard input), "oci:DIR[:REF]",
 // "oci-archive:FILE[:REF]" or a registry reference ([docker://]HOST/REPO[:TAG][@DIGEST]).
 // An existing file is an archive; a name that looks like a file (a path, a .tar suffix) but
 // does not exist is an error, not a registry reference.
-InspectReport inspect(const std::string& target, const InspectOptions& options);
+InspectReport inspect(const std::string& target, const InspectOptions& options,
+                      const Context& context = {});
 InspectReport inspect_image(ImageSource& source, const std::optional<Platform>& platform);
 
 // {"target", "type": "archive"|"image", "image": {...}|null, "checkpoint": {...}|null}. In an

@@ -14,10 +14,8 @@ namespace ckimg {
 
 struct PullOptions {
     RegistryOptions registry; // registry.jobs: blobs copied in parallel (0: 2 to 4)
-    ProgressCallback progress;
     // --decryption-key: store the image decrypted (empty: as it is, encrypted or not).
     DecryptionOptions decryption;
-    const std::atomic<bool>* cancel = nullptr; // SIGINT: stop, clean up, throw
 };
 
 struct PullResult {
@@ -39,11 +37,11 @@ struct PullResult {
 // failure nothing is half-written: a layout this call created is removed, an existing one
 // keeps its tags (and gains no partial blob). Throws InputError, RegistryError, IoError.
 PullResult pull_image(ImageSource& source, const std::string& dir, const std::string& tag,
-                      const PullOptions& options);
+                      const PullOptions& options, const Context& context = {});
 
 // Opens `source` ("[docker://]HOST/REPO[:TAG][@DIGEST]", or "oci:"/"oci-archive:") and pulls it
 // into `destination` ("oci:DIR[:REF]"; without a tag, the reference's tag or "latest").
 PullResult pull(const std::string& source, const std::string& destination,
-                const PullOptions& options);
+                const PullOptions& options, const Context& context = {});
 
 } // namespace ckimg

@@ -1,6 +1,7 @@
 // The registry side: a client of the OCI distribution API (spec.md), and push/pull on top.
 #pragma once
 
+#include <ckimg/context.hpp>
 #include <ckimg/descriptor.hpp>
 #include <ckimg/progress.hpp>
 #include <ckimg/reference.hpp>
@@ -30,12 +31,6 @@ struct RegistryOptions {
     long timeout_seconds = 60;           // stall timeout
     std::string certs_dir_root;          // "" = /etc/containers/certs.d and /etc/docker/certs.d
     std::vector<std::string> mount_from; // repositories to try cross-repo mounts from
-    bool verbose = false;
-    // Set by the caller's SIGINT/SIGTERM handler: transfers and retry waits stop, the operation
-    // throws (nothing is tagged). Null: not interruptible.
-    const std::atomic<bool>* interrupt = nullptr;
-    // Where warnings go (e.g. "auth file is readable by other users"); empty: stderr.
-    std::function<void(const std::string&)> warn;
 };
 
 struct PushResult {
@@ -50,7 +45,6 @@ struct PushResult {
 struct PushOptions {
     RegistryOptions registry;
     std::vector<std::string> extra_tags;
-    ProgressCallback progress;
 };
 
 // Copies the image `source` names ("oci:DIR[:TAG]", "oci-archive:FILE[:TAG]", or another
@@ -59,7 +53,8 @@ struct PushOptions {
 // the tags (target's tag and `extra_tags`). A target with a digest must name the digest of what
 // is pushed. Throws RegistryError (one line, never with credentials), InputError for a broken
 // source, UsageError for bad options.
-PushResult push(const std::string& source, const Reference& target, const PushOptions& options);
+PushResult push(const std::string& source, const Reference& target, const PushOptions& options,
+                const Context& context = {});
 
 // A registry repository as an ImageSink, for `build --push`: create_blob() uploads while the
 // blob is produced (POST, one PATCH whose body streams as it comes, or with --chunk-size a PATCH
@@ -68,8 +63,10 @@ PushResult push(const std::string& source, const Reference& target, const PushOp
 // the manifest by tag. Blob writers may be used from different threads, one thread each.
 class RegistrySink : public ImageSink {
 public:
-    // Probes the registry (GET /v2/) and sets up authorization; throws RegistryError.
-    RegistrySink(const Reference& target, const PushOptions& options);
+    // Probes the registry (GET /v2/) and sets up authorization; throws RegistryError. The
+    // context's cancel token (and cancel()) stop the uploads; its progress is not used here.
+    RegistrySink(const Reference& target, const RegistryOptions& options,
+                 const Context& context = {});
     ~RegistrySink() override;
     RegistrySink(const RegistrySink&) = delete;
     RegistrySink& operator=(const RegistrySink&) = delete;
@@ -103,7 +100,7 @@ private:
 // "docker.io"-style name or URL is normalised). logout removes the entry; throws UsageError
 // when there was none.
 void login(const std::string& registry, const std::string& username, const std::string& password,
-           const RegistryOptions& options);
+           const RegistryOptions& options, const Context& context = {});
 void logout(const std::string& registry, const RegistryOptions& options);
 
 } // namespace ckimg

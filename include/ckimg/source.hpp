@@ -3,6 +3,7 @@
 // verified, large ones as streams. Formats read images through this interface only.
 #pragma once
 
+#include <ckimg/context.hpp>
 #include <ckimg/descriptor.hpp>
 #include <ckimg/stream.hpp>
 
@@ -90,11 +91,12 @@ struct ImageGraph {
 };
 ImageGraph read_image_graph(ImageSource& source);
 
-// Opens "oci:DIR[:REF]", "oci-archive:FILE[:REF]" or a registry reference ([docker://]HOST/...).
-// A registry is probed and the root manifest fetched here. `cancel` (SIGINT) stops transfers.
+// Opens "oci:DIR[:TAG]", "oci-archive:FILE[:TAG]" or a registry reference ([docker://]HOST/...).
+// A registry is probed and the root manifest fetched here; the context's cancel token stops its
+// transfers, then and later.
 struct RegistryOptions;
 std::unique_ptr<ImageSource> open_image_source(const std::string& name,
                                                const RegistryOptions& registry,
-                                               const std::atomic<bool>* cancel = nullptr);
+                                               const Context& context = {});
 
 } // namespace ckimg

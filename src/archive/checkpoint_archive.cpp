@@ -59,7 +59,7 @@ std::string read_problem(archive* reader, const std::string& last_entry) {
 class EntryData : public ByteSource {
 public:
     EntryData(archive* reader, const std::string& where, std::string* keep, std::size_t limit,
-              const std::atomic<bool>* cancel, std::string entry = "")
+              const CancelToken* cancel, std::string entry = "")
         : reader_(reader), where_(where), keep_(keep), limit_(limit), cancel_(cancel),
           entry_(std::move(entry)) {}
 
@@ -88,7 +88,7 @@ private:
     std::string where_;
     std::string* keep_;
     std::size_t limit_;
-    const std::atomic<bool>* cancel_;
+    const CancelToken* cancel_;
     std::string entry_;
 };
 
@@ -140,7 +140,7 @@ std::string engine_display_name(Engine engine) {
     return "containerd";
 }
 
-CheckpointArchive::CheckpointArchive(std::string path, const std::atomic<bool>* cancel)
+CheckpointArchive::CheckpointArchive(std::string path, const CancelToken* cancel)
     : path_(std::move(path)), impl_(std::make_unique<Impl>()), cancel_(cancel) {
     auto* reader = archive_read_new();
     if (reader == nullptr) throw Error("cannot allocate an archive reader");

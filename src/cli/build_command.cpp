@@ -10,7 +10,7 @@ struct BuildCommandFlags {
     BuildFlags build;
 };
 
-int run_build(const BuildCommandFlags& flags, const std::atomic<bool>* cancel) {
+int run_build(const BuildCommandFlags& flags, const CancelToken* cancel) {
     auto result =
         run_build_image(to_build_options(flags.build, flags.archive, cancel), flags.build);
     report_build(result, flags.build);

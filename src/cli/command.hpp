@@ -3,8 +3,8 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <ckimg/context.hpp>
 
-#include <atomic>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -21,8 +21,8 @@ namespace ckimg::cli {
 // Set by the chosen subcommand's callback; main() runs it after parsing.
 struct Invocation {
     std::function<int()> run;
-    // Becomes true on SIGINT/SIGTERM; long commands pass it to the library, which stops cleanly.
-    const std::atomic<bool>* cancel = nullptr;
+    // Cancelled on SIGINT/SIGTERM; long commands pass it to the library, which stops cleanly.
+    const CancelToken* cancel = nullptr;
 };
 
 void add_build_command(CLI::App& app, Invocation& invocation);
@@ -40,7 +40,8 @@ void report_push(const PushResult& result, bool json, bool quiet);
 // Each as one line "ckimg: warning: ..." on stderr (formats' notes, e.g. ImagePlan::warnings).
 void print_warnings(const std::vector<std::string>& warnings);
 // The root descriptor of an image (--base-image), read from its source.
-Descriptor base_image_descriptor(const std::string& name, const RegistryOptions& registry);
+Descriptor base_image_descriptor(const std::string& name, const RegistryOptions& registry,
+                                 const Context& context);
 
 // Output conventions: JSON on stdout (one object), human text on stderr.
 void print_json(const nlohmann::json& json);

@@ -25,21 +25,21 @@ struct ConvertFlags {
     std::vector<std::string> decryption_keys;
 };
 
-ConvertOptions to_options(const ConvertFlags& flags, const std::atomic<bool>* cancel) {
+ConvertOptions to_options(const ConvertFlags& flags, const CancelToken* cancel) {
     ConvertOptions options;
     options.source = flags.source;
-    options.registry = to_registry_options(flags.registry, cancel);
+    options.registry = to_registry_options(flags.registry);
     auto& build = options.build;
     build.destination = flags.output;
     build.tag = flags.tag;
     build.format = flags.format;
     build.compression = parse_compression(flags.compression);
     build.level = flags.level;
-    build.cancel = cancel;
     build.encryption = to_encryption_options(flags.encryption);
     options.decryption = to_decryption_options(flags.decryption_keys);
     if (!flags.base_image.empty())
-        build.format_options.base_image = base_image_descriptor(flags.base_image, options.registry);
+        build.format_options.base_image = base_image_descriptor(
+            flags.base_image, options.registry, command_context(cancel, flags.registry));
     if (!flags.push.empty()) {
         build.push = Reference::parse(flags.push);
         build.push_options.registry = options.registry;
@@ -47,8 +47,8 @@ ConvertOptions to_options(const ConvertFlags& flags, const std::atomic<bool>* ca
     return options;
 }
 
-int run_convert(const ConvertFlags& flags, const std::atomic<bool>* cancel) {
-    auto result = convert_image(to_options(flags, cancel));
+int run_convert(const ConvertFlags& flags, const CancelToken* cancel) {
+    auto result = convert_image(to_options(flags, cancel), command_context(cancel, flags.registry));
     print_warnings(result.build.plan.warnings);
     if (flags.json) {
         print_json(to_json(result));

@@ -29,15 +29,14 @@ nlohmann::json copy_json(const CopyResult& result) {
             {"bytes", result.bytes}};
 }
 
-int run_copy(const CopyFlags& flags, const std::atomic<bool>* cancel) {
+int run_copy(const CopyFlags& flags, const CancelToken* cancel) {
     CopyOptions options;
-    auto registry = to_registry_options(flags.registry, cancel);
+    auto registry = to_registry_options(flags.registry);
     options.tags = flags.tags;
     options.jobs = registry.jobs;
-    options.cancel = cancel;
     ProgressDisplay progress(!flags.json && !flags.quiet);
-    options.progress = progress.callback();
-    auto result = copy(flags.source, flags.destination, registry, options);
+    auto result = copy(flags.source, flags.destination, registry, options,
+                       command_context(cancel, flags.registry, progress.callback()));
     if (flags.json) {
         print_json(copy_json(result));
     } else if (!flags.quiet) {

@@ -19,15 +19,14 @@ struct ExportFlags {
     std::vector<std::string> decryption_keys;
 };
 
-int run_export(const ExportFlags& flags, const std::atomic<bool>* cancel) {
+int run_export(const ExportFlags& flags, const CancelToken* cancel) {
     ExportOptions options;
     options.source = flags.source;
     options.output = flags.output;
     options.config_readers = flags.config_readers;
-    options.registry = to_registry_options(flags.registry, cancel);
-    options.cancel = cancel;
+    options.registry = to_registry_options(flags.registry);
     options.decryption = to_decryption_options(flags.decryption_keys);
-    auto result = export_checkpoint(options);
+    auto result = export_checkpoint(options, command_context(cancel, flags.registry));
     if (flags.json) {
         print_json(to_json(result));
     } else if (!flags.quiet) {

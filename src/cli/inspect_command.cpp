@@ -86,12 +86,11 @@ void print_image(const ImageFacts& image, bool checkpoint) {
     print_annotations("index annotations", image.index_annotations);
 }
 
-int run_inspect(const InspectFlags& flags, const std::atomic<bool>* cancel) {
+int run_inspect(const InspectFlags& flags, const CancelToken* cancel) {
     InspectOptions options;
-    options.registry = to_registry_options(flags.registry, cancel);
-    options.cancel = cancel;
+    options.registry = to_registry_options(flags.registry);
     if (!flags.platform.empty()) options.platform = Platform::parse(flags.platform);
-    auto report = inspect(flags.target, options);
+    auto report = inspect(flags.target, options, command_context(cancel, flags.registry));
     if (flags.json) {
         print_json(to_json(report));
         return 0;

@@ -25,7 +25,7 @@ std::string read_line(std::istream& in) {
     return line;
 }
 
-int run_login(LoginFlags& login_flags, const std::atomic<bool>* cancel) {
+int run_login(LoginFlags& login_flags, const CancelToken* cancel) {
     if (login_flags.username.empty()) {
         if (!isatty(STDIN_FILENO) || login_flags.password_stdin)
             throw UsageError("login needs -u USER when standard input is not a terminal");
@@ -38,12 +38,12 @@ int run_login(LoginFlags& login_flags, const std::atomic<bool>* cancel) {
     } else if (password.empty()) {
         RegistryFlags prompt = login_flags.flags;
         prompt.creds = login_flags.username; // no ':' -> to_registry_options prompts
-        auto options = to_registry_options(prompt, cancel);
+        auto options = to_registry_options(prompt);
         password = options.creds.substr(login_flags.username.size() + 1);
     }
     if (password.empty()) throw UsageError("empty password");
     login(login_flags.registry, login_flags.username, password,
-          to_registry_options(login_flags.flags, cancel));
+          to_registry_options(login_flags.flags), command_context(cancel, login_flags.flags));
     print_human("Login Succeeded: " + login_flags.registry);
     return 0;
 }
@@ -73,7 +73,7 @@ void add_login_commands(CLI::App& app, Invocation& invocation) {
     add_registry_flags(*logout_cmd, logout_flags->flags, false);
     logout_cmd->callback([logout_flags, &invocation] {
         invocation.run = [logout_flags, cancel = invocation.cancel] {
-            logout(logout_flags->registry, to_registry_options(logout_flags->flags, cancel));
+            logout(logout_flags->registry, to_registry_options(logout_flags->flags));
             print_human("Removed login credentials for " + logout_flags->registry);
             return 0;
         };

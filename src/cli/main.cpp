@@ -9,11 +9,12 @@
 namespace {
 
 // The one piece of process-wide state: a signal handler can reach nothing else. The first
-// SIGINT/SIGTERM asks the running command to stop and clean up; a second one kills at once.
-std::atomic<bool> interrupted{false};
+// SIGINT/SIGTERM asks the running command to stop and clean up (its library calls throw
+// Cancelled, exit 130); a second one kills at once.
+ckimg::CancelToken interrupted;
 
 void on_signal(int) {
-    interrupted.store(true);
+    interrupted.cancel();
 }
 
 void install_signal_handlers() {
@@ -94,6 +95,6 @@ int main(int argc, char** argv) {
         return 130;
     } catch (const std::exception& e) {
         std::cerr << "ckimg: " << one_line(e.what()) << '\n';
-        return interrupted.load() ? 130 : 1;
+        return 1;
     }
 }

@@ -29,14 +29,13 @@ nlohmann::json pull_json(const PullResult& result) {
             {"bytes", result.bytes}};
 }
 
-int run_pull(const PullFlags& flags, const std::atomic<bool>* cancel) {
+int run_pull(const PullFlags& flags, const CancelToken* cancel) {
     PullOptions options;
-    options.registry = to_registry_options(flags.registry, cancel);
-    options.cancel = cancel;
+    options.registry = to_registry_options(flags.registry);
     options.decryption = to_decryption_options(flags.decryption_keys);
     ProgressDisplay progress(!flags.json && !flags.quiet);
-    options.progress = progress.callback();
-    auto result = pull(flags.source, flags.output, options);
+    auto result = pull(flags.source, flags.output, options,
+                       command_context(cancel, flags.registry, progress.callback()));
     if (flags.json) {
         print_json(pull_json(result));
     } else if (!flags.quiet) {

@@ -27,14 +27,14 @@ nlohmann::json push_json(const PushResult& result) {
             {"bytes", result.bytes}};
 }
 
-int run_push(const PushFlags& flags, const std::atomic<bool>* cancel) {
+int run_push(const PushFlags& flags, const CancelToken* cancel) {
     auto target = Reference::parse(flags.target);
     PushOptions options;
-    options.registry = to_registry_options(flags.registry, cancel);
+    options.registry = to_registry_options(flags.registry);
     options.extra_tags = flags.tags;
     ProgressDisplay progress(!flags.json && !flags.quiet);
-    options.progress = progress.callback();
-    auto result = push(flags.source, target, options);
+    auto result =
+        push(flags.source, target, options, command_context(cancel, flags.registry, progress.callback()));
     report_push(result, flags.json, flags.quiet);
     return 0;
 }

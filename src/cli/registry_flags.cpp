@@ -80,8 +80,7 @@ std::string read_password_from_terminal(const std::string& prompt) {
 
 } // namespace
 
-RegistryOptions to_registry_options(const RegistryFlags& flags,
-                                    const std::atomic<bool>* interrupt) {
+RegistryOptions to_registry_options(const RegistryFlags& flags) {
     RegistryOptions options;
     options.insecure = flags.insecure;
     options.ca_file = flags.ca_file;
@@ -97,12 +96,19 @@ RegistryOptions to_registry_options(const RegistryFlags& flags,
     options.jobs = flags.jobs;
     options.timeout_seconds = flags.timeout;
     options.mount_from = flags.mount_from;
-    options.verbose = flags.verbose;
-    options.interrupt = interrupt;
-    options.warn = [](const std::string& message) {
+    return options;
+}
+
+Context command_context(const CancelToken* cancel, const RegistryFlags& flags,
+                        ProgressCallback progress) {
+    Context context;
+    context.cancel = cancel;
+    context.progress = std::move(progress);
+    context.warn = [](const std::string& message) {
         std::cerr << "ckimg: warning: " << message << '\n';
     };
-    return options;
+    context.trace = flags.verbose;
+    return context;
 }
 
 struct ProgressDisplay::State {

@@ -27,8 +27,11 @@ struct RegistryFlags {
 void add_registry_flags(CLI::App& cmd, RegistryFlags& flags, bool for_push);
 // Turns the flags into library options; prompts for a password missing from --creds on a
 // terminal.
-// `interrupt`: the process's SIGINT/SIGTERM flag, so that the command's transfers stop on it.
-RegistryOptions to_registry_options(const RegistryFlags& flags, const std::atomic<bool>* interrupt);
+RegistryOptions to_registry_options(const RegistryFlags& flags);
+// The library context of a command: the process's SIGINT/SIGTERM token, warnings as
+// "ckimg: warning: ..." on stderr, the trace with --verbose, and `progress`.
+Context command_context(const CancelToken* cancel, const RegistryFlags& flags,
+                        ProgressCallback progress = {});
 // "8M", "4MiB", "1048576" -> bytes; throws UsageError.
 std::uint64_t parse_size(const std::string& text, const char* flag);
 

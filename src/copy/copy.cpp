@@ -49,10 +49,11 @@ std::vector<std::string> with_first(std::string first, const std::vector<std::st
     return tags;
 }
 
-CopyResult copy_to_layout(ImageSource& source, const fs::path& dir, const CopyOptions& options) {
+CopyResult copy_to_layout(ImageSource& source, const fs::path& dir, const CopyOptions& options,
+                          const Context& context) {
     auto layout = OciLayout::open(dir, true);
     CreatedLayoutGuard guard(*layout);
-    auto result = copy_image(source, *layout, options);
+    auto result = copy_image(source, *layout, options, context);
     guard.release();
     return result;
 }
@@ -64,13 +65,12 @@ void check_target_digest(const Reference& target, const Descriptor& root) {
 }
 
 CopyResult copy_to_registry(ImageSource& source, const Reference& target,
-                            const RegistryOptions& registry, CopyOptions options) {
+                            const RegistryOptions& registry, CopyOptions options,
+                            const Context& context) {
     check_target_digest(target, source.root());
-    PushOptions push_options;
-    push_options.registry = registry;
-    RegistrySink sink(target, push_options);
+    RegistrySink sink(target, registry, context);
     options.tags = with_first(target.tag, options.tags);
-    auto result = copy_image(source, sink, options);
+    auto result = copy_image(source, sink, options, context);
     result.destination = target.str();
     return result;
 }
@@ -78,27 +78,28 @@ CopyResult copy_to_registry(ImageSource& source, const Reference& target,
 } // namespace
 
 CopyResult copy(const std::string& source, const std::string& destination,
-                const RegistryOptions& registry, const CopyOptions& options) {
-    auto image = open_image_source(source, registry, options.cancel);
+                const RegistryOptions& registry, const CopyOptions& options,
+                const Context& context) {
+    auto image = open_image_source(source, registry, context);
     if (!is_local_target(destination))
-        return copy_to_registry(*image, Reference::parse(destination), registry, options);
+        return copy_to_registry(*image, Reference::parse(destination), registry, options, context);
     auto target = parse_local_target(destination);
     auto tag = !target.tag.empty() ? target.tag : source_tag(source);
     auto local = options;
     local.tags = with_first(tag.empty() ? "latest" : tag, options.tags);
-    if (target.kind == LocalTarget::Kind::layout) return copy_to_layout(*image, target.path, local);
+    if (target.kind == LocalTarget::Kind::layout)
+        return copy_to_layout(*image, target.path, local, context);
     OciArchiveSink sink(target.path);
-    return copy_image(*image, sink, local);
+    return copy_image(*image, sink, local, context);
 }
 
-PushResult push(const std::string& source, const Reference& target, const PushOptions& options) {
+PushResult push(const std::string& source, const Reference& target, const PushOptions& options,
+                const Context& context) {
     CopyOptions copy_options;
     copy_options.tags = options.extra_tags;
     copy_options.jobs = options.registry.jobs;
-    copy_options.progress = options.progress;
-    copy_options.cancel = options.registry.interrupt;
-    auto image = open_image_source(source, options.registry, copy_options.cancel);
-    auto copied = copy_to_registry(*image, target, options.registry, copy_options);
+    auto image = open_image_source(source, options.registry, context);
+    auto copied = copy_to_registry(*image, target, options.registry, copy_options, context);
     PushResult result;
     result.reference = target.str();
     result.root = copied.root;
@@ -110,13 +111,11 @@ PushResult push(const std::string& source, const Reference& target, const PushOp
 }
 
 PullResult pull_image(ImageSource& source, const std::string& dir, const std::string& tag,
-                      const PullOptions& options) {
+                      const PullOptions& options, const Context& context) {
     CopyOptions copy_options;
     copy_options.tags = {tag};
     copy_options.jobs = options.registry.jobs;
-    copy_options.progress = options.progress;
-    copy_options.cancel = options.cancel;
-    auto copied = copy_to_layout(source, dir, copy_options);
+    auto copied = copy_to_layout(source, dir, copy_options, context);
     PullResult result;
     result.source = copied.source;
     result.destination = copied.destination;
@@ -129,14 +128,14 @@ PullResult pull_image(ImageSource& source, const std::string& dir, const std::st
 }
 
 PullResult pull(const std::string& source, const std::string& destination,
-                const PullOptions& options) {
+                const PullOptions& options, const Context& context) {
     auto target = parse_local_target(destination);
     if (target.kind != LocalTarget::Kind::layout)
         throw UsageError("pull writes an OCI layout: give -o oci:DIR[:TAG], not \"" + destination +
                          "\"");
     auto tag = !target.tag.empty() ? target.tag : source_tag(source);
-    auto image = open_image_source(source, options.registry, options.cancel);
-    return pull_image(*image, target.path, tag.empty() ? "latest" : tag, options);
+    auto image = open_image_source(source, options.registry, context);
+    return pull_image(*image, target.path, tag.empty() ? "latest" : tag, options, context);
 }
 
 } // namespace ckimg

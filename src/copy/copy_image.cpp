@@ -59,9 +59,9 @@ private:
 class BlobCopier {
 public:
     BlobCopier(ImageSource& source, ImageSink& sink, const CopyOptions& options,
-               std::vector<std::string> related, CopyResult& result)
-        : source_(source), sink_(sink), options_(options), related_(std::move(related)),
-          result_(result) {}
+               const Context& context, std::vector<std::string> related, CopyResult& result)
+        : source_(source), sink_(sink), options_(options), context_(context),
+          related_(std::move(related)), result_(result) {}
 
     void copy_all(const std::vector<Descriptor>& blobs) {
         std::vector<std::thread> threads;
@@ -76,7 +76,7 @@ public:
 
     // Throws Cancelled once the user interrupted or another blob failed.
     void check() const {
-        if (options_.cancel != nullptr && options_.cancel->load()) throw Cancelled();
+        context_.throw_if_cancelled();
         if (failed_) throw Cancelled("stopped"); // another blob failed; its error is reported
     }
 
@@ -129,14 +129,15 @@ private:
     }
 
     void report(const TransferProgress& progress) {
-        if (!options_.progress) return;
+        if (!context_.progress) return;
         std::lock_guard lock(mutex_);
-        options_.progress(progress);
+        context_.progress(progress);
     }
 
     ImageSource& source_;
     ImageSink& sink_;
     const CopyOptions& options_;
+    const Context& context_;
     std::vector<std::string> related_;
     CopyResult& result_;
     std::atomic<std::size_t> next_{0};
@@ -145,26 +146,24 @@ private:
     std::exception_ptr error_;
 };
 
-void throw_if_cancelled(const std::atomic<bool>* cancel) {
-    if (cancel != nullptr && cancel->load()) throw Cancelled();
-}
-
 } // namespace
 
-CopyResult copy_image(ImageSource& source, ImageSink& sink, const CopyOptions& options) {
+CopyResult copy_image(ImageSource& source, ImageSink& sink, const CopyOptions& options,
+                      const Context& context) {
     auto graph = read_image_graph(source); // every manifest checked before a byte is written
-    throw_if_cancelled(options.cancel);
+    context.throw_if_cancelled();
     CopyResult result;
     result.source = source.describe();
     result.destination = sink.describe(options.tags.empty() ? "" : options.tags.front());
-    BlobCopier(source, sink, options, related_images(source, graph), result).copy_all(graph.blobs);
-    throw_if_cancelled(options.cancel);
+    BlobCopier(source, sink, options, context, related_images(source, graph), result)
+        .copy_all(graph.blobs);
+    context.throw_if_cancelled();
     for (const auto& node : graph.manifests)
         sink.put_blob(node.descriptor.media_type, node.bytes);
     result.manifests = static_cast<int>(graph.manifests.size());
     result.root = source.root();
     result.root.annotations.clear(); // a layout source's tag is not the image's
-    throw_if_cancelled(options.cancel);
+    context.throw_if_cancelled();
     for (const auto& tag : options.tags)
         sink.tag(result.root, tag);
     sink.commit();

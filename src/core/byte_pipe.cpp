@@ -1,5 +1,7 @@
 #include "core/byte_pipe.hpp"
 
+#include <ckimg/error.hpp>
+
 #include <algorithm>
 #include <cstring>
 
@@ -56,10 +58,18 @@ void BytePipe::cancel() {
     changed_.notify_all();
 }
 
+void BytePipe::fail(std::exception_ptr error) {
+    std::lock_guard lock(mutex_);
+    error_ = std::move(error);
+    cancelled_ = true;
+    changed_.notify_all();
+}
+
 std::size_t BytePipe::read(std::uint8_t* buffer, std::size_t capacity) {
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [this] { return !full_.empty() || closed_ || cancelled_; });
-    if (cancelled_) throw Cancelled();
+    if (error_) std::rethrow_exception(error_);
+    if (cancelled_) throw Cancelled("the data stream was cancelled");
     if (full_.empty()) return 0;
     auto& front = full_.front();
     auto n = std::min(capacity, front.size() - read_offset_);

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <mutex>
 #include <vector>
 
@@ -17,20 +18,17 @@ public:
     explicit BytePipe(std::size_t block_size = 1 << 20, std::size_t blocks = 4);
 
     // Producer side. write() returns false (and drops the bytes) once the consumer has
-    // abandoned the pipe; close() marks the end of the data; cancel() makes read() throw.
+    // abandoned the pipe; close() marks the end of the data; cancel() makes read() throw
+    // Cancelled, fail() makes it throw `error`, both at once, without what is still queued.
     bool write(const std::uint8_t* data, std::size_t size);
     void close();
     void cancel();
+    void fail(std::exception_ptr error);
 
-    // Consumer side. read() blocks until bytes, the end (0) or a cancel (throws Cancelled);
+    // Consumer side. read() blocks until bytes, the end (0), a cancel or a failure;
     // abandon() tells the producer nobody reads any more.
     std::size_t read(std::uint8_t* buffer, std::size_t capacity);
     void abandon();
-
-    class Cancelled : public std::exception {
-    public:
-        const char* what() const noexcept override { return "the data stream was cancelled"; }
-    };
 
 private:
     void flush_current(std::unique_lock<std::mutex>& lock);
@@ -45,6 +43,7 @@ private:
     std::size_t read_offset_ = 0;                 // into full_.front()
     bool closed_ = false;
     bool cancelled_ = false;
+    std::exception_ptr error_;
     bool abandoned_ = false;
 };
 

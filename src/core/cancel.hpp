@@ -1,15 +1,13 @@
-// The one check of the SIGINT/SIGTERM flag that library loops make between units of work.
+// The one check of the cancel token that library loops make between units of work.
 #pragma once
 
-#include <ckimg/error.hpp>
-
-#include <atomic>
+#include <ckimg/context.hpp>
 
 namespace ckimg {
 
-// Throws Error("interrupted") once `cancel` (when not null) is set.
-inline void throw_if_cancelled(const std::atomic<bool>* cancel) {
-    if (cancel != nullptr && cancel->load()) throw Error("interrupted");
+// Throws Cancelled once `cancel` (when not null) is cancelled.
+inline void throw_if_cancelled(const CancelToken* cancel) {
+    if (cancel != nullptr) cancel->throw_if_cancelled();
 }
 
 } // namespace ckimg

@@ -17,13 +17,13 @@ constexpr std::size_t kBlock = 1 << 20;
 
 } // namespace
 
-FdSink::FdSink(int fd, std::string name, const std::atomic<bool>* cancel)
+FdSink::FdSink(int fd, std::string name, const CancelToken* cancel)
     : fd_(fd), name_(std::move(name)), cancel_(cancel) {
     buffer_.reserve(kBlock);
 }
 
 void FdSink::write(const std::uint8_t* data, std::size_t size) {
-    if (cancel_ != nullptr && cancel_->load()) throw Error("interrupted");
+    if (cancel_ != nullptr) cancel_->throw_if_cancelled();
     bytes_ += size;
     if (buffer_.size() + size > kBlock) flush();
     if (size >= kBlock) {
@@ -47,7 +47,7 @@ void FdSink::write_all(const std::uint8_t* data, std::size_t size) {
     while (done < size) {
         ssize_t wrote = ::write(fd_, data + done, size - done);
         if (wrote < 0 && errno == EINTR) {
-            if (cancel_ != nullptr && cancel_->load()) throw Error("interrupted");
+            if (cancel_ != nullptr) cancel_->throw_if_cancelled();
             continue;
         }
         if (wrote < 0) throw IoError(errno_message("writing " + name_));
@@ -55,7 +55,7 @@ void FdSink::write_all(const std::uint8_t* data, std::size_t size) {
     }
 }
 
-AtomicFile::AtomicFile(fs::path path, const std::atomic<bool>* cancel) : path_(std::move(path)) {
+AtomicFile::AtomicFile(fs::path path, const CancelToken* cancel) : path_(std::move(path)) {
     struct stat status {};
     if (::stat(path_.c_str(), &status) == 0 && S_ISDIR(status.st_mode))
         throw UsageError(path_.string() + ": is a directory; name the archive file to write");

@@ -2,9 +2,9 @@
 // already-open descriptor (standard output, a pipe).
 #pragma once
 
+#include <ckimg/context.hpp>
 #include <ckimg/stream.hpp>
 
-#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -13,11 +13,11 @@
 
 namespace ckimg {
 
-// Writes to a descriptor it does not own, in large blocks; counts the bytes. `cancel` makes
-// the next write throw Error("interrupted").
+// Writes to a descriptor it does not own, in large blocks; counts the bytes. A cancelled
+// `cancel` makes the next write throw Cancelled.
 class FdSink : public ByteSink {
 public:
-    FdSink(int fd, std::string name, const std::atomic<bool>* cancel = nullptr);
+    FdSink(int fd, std::string name, const CancelToken* cancel = nullptr);
     using ByteSink::write;
     void write(const std::uint8_t* data, std::size_t size) override;
     void finish() override;
@@ -28,7 +28,7 @@ private:
     void write_all(const std::uint8_t* data, std::size_t size);
     int fd_;
     std::string name_;
-    const std::atomic<bool>* cancel_;
+    const CancelToken* cancel_;
     std::vector<std::uint8_t> buffer_;
     std::uint64_t bytes_ = 0;
 };
@@ -38,7 +38,7 @@ private:
 // the temporary file.
 class AtomicFile {
 public:
-    AtomicFile(std::filesystem::path path, const std::atomic<bool>* cancel = nullptr);
+    AtomicFile(std::filesystem::path path, const CancelToken* cancel = nullptr);
     ~AtomicFile();
     AtomicFile(const AtomicFile&) = delete;
     AtomicFile& operator=(const AtomicFile&) = delete;

@@ -70,49 +70,49 @@ private:
     fs::path path_;
 };
 
-// The registry's share of a build: blobs and manifests, but not the local tag, which names
-// the layout's image (the registry gets the --push reference's tag and each --push-tag).
-class UntaggedSink : public ImageSink {
-public:
-    explicit UntaggedSink(ImageSink& inner) : inner_(inner) {}
-    std::unique_ptr<BlobWriter> create_blob() override { return inner_.create_blob(); }
-    Descriptor put_blob(const std::string& media_type, std::string_view bytes) override {
-        return inner_.put_blob(media_type, bytes);
-    }
-    void tag(const Descriptor&, const std::string&) override {}
-    void commit() override { inner_.commit(); }
-    std::string describe(const std::string& tag) const override { return inner_.describe(tag); }
+// Tags the root in `sink` and makes it visible: what build_into leaves to its caller.
+void tag_and_commit(ImageSink& sink, BuildResult& result, const std::string& tag) {
+    sink.tag(named_root(result.root, tag, result.info), tag);
+    sink.commit();
+    result.reference = sink.describe(tag);
+}
 
-private:
-    ImageSink& inner_;
-};
-
-// Builds into `local` and, with --push, into the registry at the same time.
+// Builds into `local` and, with --push, into the registry at the same time; each then gets its
+// own tags (the registry the --push reference's and each --push-tag, not the layout's).
 BuildResult build_with_push(CheckpointArchive& archive, ImageSink* local,
-                            const BuildOptions& options, const std::string& tag) {
-    if (!options.push) return build_into(archive, *local, options, tag);
-    RegistrySink registry(*options.push, options.push_options);
-    UntaggedSink registry_blobs(registry);
+                            const BuildOptions& options, const std::string& tag,
+                            const Context& context) {
+    if (!options.push) {
+        auto result = build_into(archive, *local, options, context);
+        tag_and_commit(*local, result, tag);
+        return result;
+    }
+    RegistrySink registry(*options.push, options.push_options.registry, context);
     std::vector<ImageSink*> sinks;
     if (local != nullptr) sinks.push_back(local);
-    sinks.push_back(&registry_blobs);
+    sinks.push_back(&registry);
     TeeSink both(sinks);
+    auto result = build_into(archive, both, options, context);
     auto push_tag = options.push->tag.empty() ? tag_of_image_ref(tag) : options.push->tag;
     if (push_tag.empty()) push_tag = "latest"; // -o named the image by digest alone
-    auto result = build_into(archive, both, options, tag);
     registry.tag(result.root, push_tag);
     for (const auto& extra : options.push_options.extra_tags)
         registry.tag(result.root, extra);
     result.push = registry.result();
-    if (local == nullptr) result.reference = registry.describe(push_tag);
+    if (local != nullptr) {
+        tag_and_commit(*local, result, tag);
+    } else {
+        result.reference = registry.describe(push_tag);
+    }
     return result;
 }
 
 BuildResult build_into_layout(CheckpointArchive& archive, const fs::path& dir,
-                              const BuildOptions& options, const std::string& tag) {
+                              const BuildOptions& options, const std::string& tag,
+                              const Context& context) {
     auto layout = OciLayout::open(dir, true, options.world_readable);
     CreatedLayoutGuard guard(*layout);
-    auto result = build_with_push(archive, layout.get(), options, tag);
+    auto result = build_with_push(archive, layout.get(), options, tag, context);
     guard.release();
     return result;
 }
@@ -120,7 +120,7 @@ BuildResult build_into_layout(CheckpointArchive& archive, const fs::path& dir,
 // Without -o the layout's name comes from the container's name, known only after the single
 // pass: build into a staging layout, then move its blobs into the named one.
 BuildResult build_into_default_layout(CheckpointArchive& archive, const BuildOptions& options,
-                                      const std::string& tag) {
+                                      const std::string& tag, const Context& context) {
     std::string pattern = ".ckimg-staging-XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr)
         throw IoError(errno_message("cannot create a staging directory in the current directory"));
@@ -133,7 +133,7 @@ BuildResult build_into_default_layout(CheckpointArchive& archive, const BuildOpt
         }
     } cleanup{staging};
     auto staged = OciLayout::open(staging, true, options.world_readable);
-    auto result = build_into(archive, *staged, options, tag);
+    auto result = build_into(archive, *staged, options, context);
     auto final_dir = fs::path(default_layout_name(result.info.container_name));
     auto layout = OciLayout::open(final_dir, true, options.world_readable);
     CreatedLayoutGuard guard(*layout);
@@ -147,11 +147,11 @@ BuildResult build_into_default_layout(CheckpointArchive& archive, const BuildOpt
 } // namespace
 
 BuildResult build_into(CheckpointArchive& archive, ImageSink& sink, const BuildOptions& options,
-                       const std::string& tag) {
+                       const Context& context) {
     const Format& format = find_format(options.format);
     std::optional<crypto::LayerEncryptor> encryptor;
     if (options.encryption.enabled()) encryptor.emplace(options.encryption);
-    SinkLayerFactory layers(sink, options.compression, options.level, options.progress,
+    SinkLayerFactory layers(sink, options.compression, options.level, context.progress,
                             encryptor ? &*encryptor : nullptr);
     BuildResult result;
     result.format = format.name();
@@ -160,34 +160,31 @@ BuildResult build_into(CheckpointArchive& archive, ImageSink& sink, const BuildO
     auto written = write_image(sink, result.plan);
     result.root = written.index;
     result.manifest = written.manifest;
-    sink.tag(named_root(written.index, tag, result.info), tag);
-    sink.commit();
-    result.reference = sink.describe(tag);
     return result;
 }
 
-BuildResult build_image(const BuildOptions& options) {
+BuildResult build_image(const BuildOptions& options, const Context& context) {
     const Format& format = find_format(options.format); // fail on a bad name before reading
     (void)format;
     if (!options.tag.empty() && !valid_image_ref(options.tag))
         throw UsageError("invalid --tag \"" + options.tag +
                          "\" (a tag such as v1, or a name such as localhost/counter:v1)");
-    CheckpointArchive archive(options.archive, options.cancel);
+    CheckpointArchive archive(options.archive, context.cancel);
     archive.set_max_size(options.max_size);
     if (options.destination.empty() && options.push)
         return build_with_push(archive, nullptr, options,
-                               options.tag.empty() ? "latest" : options.tag);
+                               options.tag.empty() ? "latest" : options.tag, context);
     if (options.destination.empty())
         return build_into_default_layout(archive, options,
-                                         options.tag.empty() ? "latest" : options.tag);
+                                         options.tag.empty() ? "latest" : options.tag, context);
     auto target = parse_local_target(options.destination);
     std::string tag = !options.tag.empty()  ? options.tag
                       : !target.tag.empty() ? target.tag
                                             : "latest";
     if (target.kind == LocalTarget::Kind::layout)
-        return build_into_layout(archive, target.path, options, tag);
+        return build_into_layout(archive, target.path, options, tag, context);
     OciArchiveSink sink(target.path, options.world_readable);
-    return build_with_push(archive, &sink, options, tag);
+    return build_with_push(archive, &sink, options, tag, context);
 }
 
 nlohmann::json to_json(const BuildResult& result) {

@@ -61,7 +61,7 @@ struct Producer {
     std::atomic<bool> failed{false};
     std::exception_ptr error;
 
-    void run(const std::atomic<bool>* cancel) {
+    void run(const CancelToken* cancel) {
         sigset_t pipe_signal;
         sigemptyset(&pipe_signal);
         sigaddset(&pipe_signal, SIGPIPE);
@@ -84,6 +84,8 @@ struct Producer {
         throw;
     } catch (const UsageError&) {
         throw;
+    } catch (const Cancelled&) {
+        throw;
     } catch (const Error& e) {
         std::string message = e.what();
         for (auto at = message.find(path); at != std::string::npos; at = message.find(path, at))
@@ -94,22 +96,21 @@ struct Producer {
 
 } // namespace
 
-ConvertResult convert_image(const ConvertOptions& options) {
+ConvertResult convert_image(const ConvertOptions& options, const Context& context) {
     find_format(options.build.format); // a bad name fails before anything is read
-    auto source =
-        decrypting_source(open_image_source(options.source, options.registry, options.build.cancel),
-                          options.decryption);
+    auto source = decrypting_source(open_image_source(options.source, options.registry, context),
+                                    options.decryption);
     auto image = resolve_image(*source);
     const Format& from = checkpoint_format(*source, image);
     const auto name = source->describe(); // the source belongs to the producer from here on
     Pipe pipe;
     Producer producer{*source, image, from, pipe, {}, {}};
-    std::thread thread([&] { producer.run(options.build.cancel); });
+    std::thread thread([&] { producer.run(context.cancel); });
     BuildOptions build = options.build;
     build.archive = "/dev/fd/" + std::to_string(pipe.read_fd);
     std::optional<ConvertResult> result;
     try {
-        result = ConvertResult{name, from.name(), build_image(build)};
+        result = ConvertResult{name, from.name(), build_image(build, context)};
         pipe.drain();
     } catch (...) {
         bool producer_first = producer.failed.load();

@@ -43,12 +43,12 @@ private:
 
 } // namespace
 
-ExportResult export_checkpoint(const ExportOptions& options) {
+ExportResult export_checkpoint(const ExportOptions& options, const Context& context) {
     const bool fifo = options.output != "-" && is_fifo(options.output);
     if (options.config_readers > 0 && !fifo)
         throw UsageError("--config-readers: " + options.output + " is not a FIFO (mkfifo)");
-    auto source = decrypting_source(
-        open_image_source(options.source, options.registry, options.cancel), options.decryption);
+    auto source = decrypting_source(open_image_source(options.source, options.registry, context),
+                                    options.decryption);
     auto image = resolve_image(*source);
     const Format& format = checkpoint_format(*source, image);
     ExportResult result;
@@ -57,7 +57,7 @@ ExportResult export_checkpoint(const ExportOptions& options) {
     result.format = format.name();
     result.manifest = image.manifest_descriptor;
     if (options.output == "-") {
-        FdSink out(1, "standard output", options.cancel);
+        FdSink out(1, "standard output", context.cancel);
         format.read(*source, image, out);
         out.finish();
         result.bytes = out.bytes();
@@ -65,13 +65,13 @@ ExportResult export_checkpoint(const ExportOptions& options) {
     }
     if (fifo) {
         PipeSignalBlocked blocked;
-        FifoSink out(options.output, options.config_readers, options.cancel);
+        FifoSink out(options.output, options.config_readers, context.cancel);
         format.read(*source, image, out);
         out.finish();
         result.bytes = out.bytes();
         return result;
     }
-    AtomicFile file(options.output, options.cancel);
+    AtomicFile file(options.output, context.cancel);
     format.read(*source, image, file.sink());
     file.commit();
     result.bytes = file.sink().bytes();

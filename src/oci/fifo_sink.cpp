@@ -76,7 +76,7 @@ bool is_fifo(const std::filesystem::path& path) {
     return ::stat(path.c_str(), &status) == 0 && S_ISFIFO(status.st_mode);
 }
 
-FifoSink::FifoSink(std::filesystem::path path, int config_readers, const std::atomic<bool>* cancel)
+FifoSink::FifoSink(std::filesystem::path path, int config_readers, const CancelToken* cancel)
     : path_(std::move(path)), config_readers_(config_readers), cancel_(cancel) {
     struct stat status {};
     if (::stat(path_.c_str(), &status) != 0 || !S_ISFIFO(status.st_mode))
@@ -90,7 +90,7 @@ FifoSink::~FifoSink() {
 
 int FifoSink::open_reader() {
     for (;;) {
-        if (cancel_ != nullptr && cancel_->load()) throw Error("interrupted");
+        if (cancel_ != nullptr) cancel_->throw_if_cancelled();
         int fd = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC); // waits for a reader
         if (fd < 0 && errno == EINTR) continue;
         if (fd < 0) throw IoError(errno_message("opening " + path_.string()));

@@ -28,7 +28,7 @@ bool is_fifo(const std::filesystem::path& path);
 class FifoSink : public ByteSink {
 public:
     FifoSink(std::filesystem::path path, int config_readers,
-             const std::atomic<bool>* cancel = nullptr);
+             const CancelToken* cancel = nullptr);
     ~FifoSink() override;
     FifoSink(const FifoSink&) = delete;
     FifoSink& operator=(const FifoSink&) = delete;
@@ -43,7 +43,7 @@ private:
     void serve_prefix();
     std::filesystem::path path_;
     int config_readers_;
-    const std::atomic<bool>* cancel_;
+    const CancelToken* cancel_;
     unsigned mode_ = 0600;
     std::vector<std::uint8_t> prefix_; // the archive's start, until both config entries end
     std::uint64_t scanned_ = 0;        // offset of the next tar header in prefix_

@@ -109,7 +109,7 @@ private:
 
 std::unique_ptr<ImageSource> open_image_source(const std::string& name,
                                                const RegistryOptions& registry,
-                                               const std::atomic<bool>* cancel) {
+                                               const Context& context) {
     if (is_local_target(name)) {
         auto target = parse_local_target(name);
         if (target.kind == LocalTarget::Kind::layout)
@@ -118,7 +118,7 @@ std::unique_ptr<ImageSource> open_image_source(const std::string& name,
         return std::make_unique<OciArchiveSource>(
             target.path, target.tag, with_tag("oci-archive:", target.path, target.tag));
     }
-    return open_registry_source(Reference::parse(name), registry, cancel);
+    return open_registry_source(Reference::parse(name), registry, context);
 }
 
 } // namespace ckimg

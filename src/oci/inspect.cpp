@@ -162,14 +162,15 @@ InspectReport inspect_image(ImageSource& source, const std::optional<Platform>& 
     return report;
 }
 
-InspectReport inspect(const std::string& target, const InspectOptions& options) {
+InspectReport inspect(const std::string& target, const InspectOptions& options,
+                      const Context& context) {
     if (is_archive_target(target)) {
         InspectReport report;
         report.target = target;
         report.checkpoint = validate_checkpoint(target, 0, options.cancel);
         return report;
     }
-    auto source = open_image_source(target, options.registry, options.cancel);
+    auto source = open_image_source(target, options.registry, context);
     auto report = inspect_image(*source, options.platform);
     report.target = target;
     return report;

@@ -168,7 +168,6 @@ AuthEnvironment AuthEnvironment::from_process(const RegistryOptions& options) {
     env.xdg_runtime_dir = env_or_empty("XDG_RUNTIME_DIR");
     env.docker_config = env_or_empty("DOCKER_CONFIG");
     env.home = env_or_empty("HOME");
-    env.warn = options.warn;
     return env;
 }
 

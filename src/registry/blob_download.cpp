@@ -1,16 +1,12 @@
 #include "registry/blob_download.hpp"
 
+#include "core/byte_pipe.hpp"
 #include "registry/retry.hpp"
 
 #include <ckimg/error.hpp>
 
-#include <chrono>
-#include <condition_variable>
 #include <cstdio>
-#include <cstring>
-#include <deque>
 #include <exception>
-#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -18,73 +14,9 @@ namespace ckimg::registry {
 
 namespace {
 
-constexpr std::size_t kPipeCapacity = 1 << 20;
-constexpr auto kPollInterval = std::chrono::milliseconds(100);
-
-// Thrown into libcurl's write callback when the reader is gone, to end the transfer quietly.
-struct Abandoned {};
-
-// The bounded hand-over between the download thread and the reader.
-class Pipe {
-public:
-    void push(std::string_view piece) {
-        std::unique_lock lock(mutex_);
-        changed_.wait(lock, [&] { return buffered_ < kPipeCapacity || abandoned_; });
-        if (abandoned_) throw Abandoned{};
-        chunks_.emplace_back(piece);
-        buffered_ += piece.size();
-        changed_.notify_all();
-    }
-
-    void close(std::exception_ptr error) {
-        std::lock_guard lock(mutex_);
-        closed_ = true;
-        error_ = std::move(error);
-        changed_.notify_all();
-    }
-
-    void abandon() {
-        std::lock_guard lock(mutex_);
-        abandoned_ = true;
-        changed_.notify_all();
-    }
-
-    // Bytes, 0 at the end, nullopt when nothing came within the poll interval.
-    std::optional<std::size_t> pop(std::uint8_t* buffer, std::size_t capacity) {
-        std::unique_lock lock(mutex_);
-        if (!changed_.wait_for(lock, kPollInterval, [&] { return !chunks_.empty() || closed_; }))
-            return std::nullopt;
-        if (chunks_.empty()) {
-            if (error_) std::rethrow_exception(error_);
-            return 0;
-        }
-        std::size_t n = 0;
-        while (n < capacity && !chunks_.empty()) {
-            auto& front = chunks_.front();
-            auto take = std::min(capacity - n, front.size() - offset_);
-            std::memcpy(buffer + n, front.data() + offset_, take);
-            n += take;
-            offset_ += take;
-            if (offset_ == front.size()) {
-                buffered_ -= front.size();
-                chunks_.pop_front();
-                offset_ = 0;
-            }
-        }
-        changed_.notify_all();
-        return n;
-    }
-
-private:
-    std::mutex mutex_;
-    std::condition_variable changed_;
-    std::deque<std::string> chunks_;
-    std::size_t offset_ = 0; // into chunks_.front()
-    std::size_t buffered_ = 0;
-    bool closed_ = false;
-    bool abandoned_ = false;
-    std::exception_ptr error_;
-};
+// The hand-over between the download thread and the reader: four 256 KiB blocks, about 1 MiB.
+constexpr std::size_t kPipeBlock = 256 << 10;
+constexpr std::size_t kPipeBlocks = 4;
 
 // How many bytes of a 206 answer to drop so that the stream continues at `delivered`.
 std::uint64_t range_skip(const HttpResponse& head, std::uint64_t delivered,
@@ -99,7 +31,7 @@ std::uint64_t range_skip(const HttpResponse& head, std::uint64_t delivered,
 
 class Download {
 public:
-    Download(RegistrySession& session, const Descriptor& blob, std::string where, Pipe& pipe)
+    Download(RegistrySession& session, const Descriptor& blob, std::string where, BytePipe& pipe)
         : session_(session), blob_(blob), where_(std::move(where)), pipe_(pipe) {}
 
     // Runs the GET, resuming after transport errors and retrying retryable statuses.
@@ -159,7 +91,9 @@ private:
             *skip -= drop;
             piece.remove_prefix(drop);
             if (piece.empty()) return;
-            pipe_.push(piece);
+            // The reader has gone: end the transfer (the exception stops libcurl's callback).
+            if (!pipe_.write(reinterpret_cast<const std::uint8_t*>(piece.data()), piece.size()))
+                throw Cancelled("the blob's reader has stopped");
             delivered_ += piece.size();
         };
         // Not retried inside: a retry there would hand the body to the sink twice.
@@ -169,23 +103,23 @@ private:
     RegistrySession& session_;
     Descriptor blob_;
     std::string where_;
-    Pipe& pipe_;
+    BytePipe& pipe_;
     std::uint64_t delivered_ = 0;
 };
 
 class BlobStream final : public ByteSource {
 public:
-    BlobStream(std::shared_ptr<RegistrySession> session, const Descriptor& blob, std::string where,
-               const std::atomic<bool>* cancel)
-        : session_(std::move(session)), cancel_(cancel) {
+    BlobStream(std::shared_ptr<RegistrySession> session, const Descriptor& blob, std::string where)
+        : session_(std::move(session)), pipe_(kPipeBlock, kPipeBlocks) {
         thread_ = std::thread([this, blob, where = std::move(where)] {
             try {
                 Download(*session_, blob, where, pipe_).run();
-                pipe_.close(nullptr);
-            } catch (const Abandoned&) {
-                pipe_.close(nullptr);
+                pipe_.close();
             } catch (...) {
-                pipe_.close(std::current_exception());
+                // A transfer aborted by the token says "cancelled" as a TransportError: the
+                // reader gets Cancelled, so that the caller sees an interruption as one.
+                pipe_.fail(session_->cancel.cancelled() ? std::make_exception_ptr(Cancelled())
+                                                        : std::current_exception());
             }
         });
     }
@@ -198,29 +132,23 @@ public:
     BlobStream(const BlobStream&) = delete;
     BlobStream& operator=(const BlobStream&) = delete;
 
+    // Blocks until bytes arrive or the download thread ends, which a cancellation makes it do.
     std::size_t read(std::uint8_t* buffer, std::size_t capacity) override {
-        for (;;) {
-            if (auto n = pipe_.pop(buffer, capacity)) return *n;
-            if (cancel_ != nullptr && cancel_->load()) {
-                session_->cancel = true; // libcurl's progress callback aborts the transfer
-                throw Error("interrupted");
-            }
-        }
+        session_->cancel.throw_if_cancelled();
+        return pipe_.read(buffer, capacity);
     }
 
 private:
     std::shared_ptr<RegistrySession> session_;
-    const std::atomic<bool>* cancel_;
-    Pipe pipe_;
+    BytePipe pipe_;
     std::thread thread_; // last: starts once everything it uses exists
 };
 
 } // namespace
 
 std::unique_ptr<ByteSource> download_blob(std::shared_ptr<RegistrySession> session,
-                                          const Descriptor& blob, std::string where,
-                                          const std::atomic<bool>* cancel) {
-    return std::make_unique<BlobStream>(std::move(session), blob, std::move(where), cancel);
+                                          const Descriptor& blob, std::string where) {
+    return std::make_unique<BlobStream>(std::move(session), blob, std::move(where));
 }
 
 } // namespace ckimg::registry

@@ -9,17 +9,16 @@
 #include <ckimg/descriptor.hpp>
 #include <ckimg/stream.hpp>
 
-#include <atomic>
 #include <memory>
 #include <string>
 
 namespace ckimg::registry {
 
 // The blob's bytes as the registry (or the storage it redirects to) sends them, unverified:
-// wrap it in a VerifiedSource. `cancel` (SIGINT) makes read() throw Error("interrupted") within
-// a tenth of a second and cancels the session's transfers. `where` names the source in errors.
+// wrap it in a VerifiedSource. Once the session's cancel token is cancelled (by the caller's, or
+// by the session), libcurl's progress callback aborts the transfer and read() throws Cancelled.
+// `where` names the source in errors.
 std::unique_ptr<ByteSource> download_blob(std::shared_ptr<RegistrySession> session,
-                                          const Descriptor& blob, std::string where,
-                                          const std::atomic<bool>* cancel);
+                                          const Descriptor& blob, std::string where);
 
 } // namespace ckimg::registry

@@ -49,7 +49,7 @@ struct Exchange {
     const HttpRequest* request = nullptr;
     HttpResponse* response = nullptr;
     std::size_t body_offset = 0; // into request->body
-    const std::atomic<bool>* cancel = nullptr;
+    const CancelToken* cancel = nullptr;
     const TlsConfig* tls = nullptr;
     std::exception_ptr sink_error; // what request->body_sink threw
     bool oversized = false;        // the kept body went past request->max_response
@@ -155,7 +155,7 @@ bool too_slow(Exchange& exchange, std::chrono::steady_clock::time_point now, cur
 // keeps it quiet forever; counting from the last byte moved fires when --timeout says.
 int on_progress(void* user, curl_off_t, curl_off_t downloaded, curl_off_t, curl_off_t uploaded) {
     auto* exchange = static_cast<Exchange*>(user);
-    if (exchange->cancel != nullptr && exchange->cancel->load()) return 1;
+    if (exchange->cancel != nullptr && exchange->cancel->cancelled()) return 1;
     auto now = std::chrono::steady_clock::now();
     if (exchange->stall_seconds <= 0) return 0;
     if (downloaded + uploaded != exchange->moved) {
@@ -214,7 +214,7 @@ struct HttpClient::Impl {
 };
 
 HttpClient::HttpClient(std::shared_ptr<const HttpSettings> settings,
-                       const std::atomic<bool>* cancel)
+                       const CancelToken* cancel)
     : settings_(std::move(settings)), cancel_(cancel), impl_(std::make_unique<Impl>()) {
     global_init();
     impl_->curl = curl_easy_init();
@@ -331,7 +331,11 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
                             " bytes; refusing to read more");
     if (code != CURLE_OK) {
         std::string detail = impl_->error[0] != '\0' ? impl_->error : curl_easy_strerror(code);
-        if (code == CURLE_ABORTED_BY_CALLBACK && cancelled()) detail = "cancelled";
+        if (code == CURLE_ABORTED_BY_CALLBACK && cancelled()) {
+            // Not a transport failure, and not to be retried: the caller asked to stop.
+            if (settings_->verbose) trace(request, response, "cancelled");
+            throw Cancelled();
+        }
         if (exchange.stalled || code == CURLE_OPERATION_TIMEDOUT)
             detail = "no data from the registry for " +
                      std::to_string(settings_->stall_timeout_seconds) + " s (see --timeout)";

@@ -5,6 +5,7 @@
 
 #include "registry/tls_config.hpp"
 
+#include <ckimg/context.hpp>
 #include <ckimg/error.hpp>
 
 #include <atomic>
@@ -81,7 +82,7 @@ struct HttpSettings {
 class HttpClient {
 public:
     explicit HttpClient(std::shared_ptr<const HttpSettings> settings,
-                        const std::atomic<bool>* cancel = nullptr);
+                        const CancelToken* cancel = nullptr);
     ~HttpClient();
     HttpClient(const HttpClient&) = delete;
     HttpClient& operator=(const HttpClient&) = delete;
@@ -89,13 +90,13 @@ public:
     // Throws TransportError on transport failure (or cancellation); any HTTP status is returned.
     HttpResponse send(const HttpRequest& request);
     const HttpSettings& settings() const { return *settings_; }
-    bool cancelled() const { return cancel_ != nullptr && cancel_->load(); }
-    const std::atomic<bool>* cancel_flag() const { return cancel_; }
+    bool cancelled() const { return cancel_ != nullptr && cancel_->cancelled(); }
+    const CancelToken* cancel_token() const { return cancel_; }
 
 private:
     struct Impl;
     std::shared_ptr<const HttpSettings> settings_;
-    const std::atomic<bool>* cancel_;
+    const CancelToken* cancel_;
     std::unique_ptr<Impl> impl_;
 };
 

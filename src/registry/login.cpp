@@ -23,12 +23,12 @@ Reference registry_reference(const std::string& registry) {
 } // namespace
 
 void login(const std::string& registry, const std::string& username, const std::string& password,
-           const RegistryOptions& options) {
+           const RegistryOptions& options, const Context& context) {
     if (username.empty()) throw UsageError("login needs a username (-u)");
     auto target = registry_reference(registry);
     auto checked = options;
     checked.creds = username + ":" + password;
-    registry::RegistrySession session(target, checked);
+    registry::RegistrySession session(target, checked, context);
     registry::RegistryClient client(session);
     client.probe();
     client.verify_credentials();

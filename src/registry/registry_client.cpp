@@ -44,17 +44,18 @@ bool is_manifest_media_type(const std::string& media_type) {
 }
 
 RegistrySession::RegistrySession(const Reference& target, const RegistryOptions& options,
-                                 bool for_push)
-    : target_(target), options_(options) {
+                                 const Context& context, bool for_push)
+    : cancel(context.cancel), target_(target), options_(options) {
     auto settings = std::make_shared<HttpSettings>();
     settings->tls = std::make_shared<TlsPolicy>(options, host_port_of(target));
     settings->stall_timeout_seconds = options.timeout_seconds;
     // A server that accepts the connection and then says nothing (no TLS handshake) is a stall.
     settings->connect_timeout_seconds =
         std::min(settings->connect_timeout_seconds, options.timeout_seconds);
-    settings->verbose = options.verbose;
+    settings->verbose = context.trace;
     http_ = settings;
     auto env = AuthEnvironment::from_process(options);
+    env.warn = context.warn;
     auto credentials = find_credentials(env, target.registry, target.repository);
     std::vector<std::string> scopes;
     if (!target.repository.empty())

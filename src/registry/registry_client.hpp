@@ -4,7 +4,6 @@
 #pragma once
 
 #include "registry/http_client.hpp"
-#include "registry/interrupt_relay.hpp"
 #include "registry/retry.hpp"
 #include "registry/token_auth.hpp"
 
@@ -25,8 +24,10 @@ public:
     // Looks up credentials (auth files, helpers) and builds the TLS policy; does no I/O on the
     // network. `scopes` beyond the target's push scope come from options.mount_from. A session
     // that only reads (`for_push` false) asks for the pull scope alone, which read-only
-    // credentials get.
-    RegistrySession(const Reference& target, const RegistryOptions& options, bool for_push = true);
+    // credentials get. From `context`: the cancel token its own is a child of, the warnings
+    // (auth files), the trace (--verbose).
+    RegistrySession(const Reference& target, const RegistryOptions& options,
+                    const Context& context = {}, bool for_push = true);
 
     const Reference& target() const { return target_; }
     const RegistryOptions& options() const { return options_; }
@@ -40,7 +41,9 @@ public:
     std::string base_url() const;
     void set_base_url(const std::string& url);
 
-    std::atomic<bool> cancel{false};
+    // Cancelled by the caller's token, or by cancel() here when one transfer of a copy failed
+    // and the others should stop; every transfer, retry wait and upload loop watches it.
+    CancelToken cancel;
     std::atomic<bool> chunking_rejected{false};
 
 private:
@@ -50,7 +53,6 @@ private:
     std::unique_ptr<Authenticator> auth_;
     std::uint64_t chunk_size_;
     mutable std::mutex mutex_;
-    InterruptRelay interrupt_relay_{options_.interrupt, cancel}; // declared after `cancel`
     std::string base_url_;
 };
 

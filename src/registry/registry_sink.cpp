@@ -21,7 +21,7 @@ using registry::RegistryClient;
 
 struct RegistrySink::State {
     Reference target;
-    PushOptions options;
+    RegistryOptions options;
     std::unique_ptr<registry::RegistrySession> session;
     std::mutex client_mutex; // guards client (one connection for put_blob and tag)
     std::unique_ptr<RegistryClient> client;
@@ -59,7 +59,7 @@ struct RegistrySink::State {
     // The repositories of this registry that `related` names and --mount-from adds, each also a
     // scope the token must cover.
     std::vector<std::string> mount_sources(const std::vector<std::string>& related) {
-        auto sources = options.registry.mount_from;
+        auto sources = options.mount_from;
         for (const auto& name : related) {
             try {
                 auto image = Reference::parse(name);
@@ -83,11 +83,12 @@ struct RegistrySink::State {
     }
 };
 
-RegistrySink::RegistrySink(const Reference& target, const PushOptions& options)
+RegistrySink::RegistrySink(const Reference& target, const RegistryOptions& options,
+                           const Context& context)
     : state_(std::make_unique<State>()) {
     state_->target = target;
     state_->options = options;
-    state_->session = std::make_unique<registry::RegistrySession>(target, options.registry);
+    state_->session = std::make_unique<registry::RegistrySession>(target, options, context);
     state_->client = std::make_unique<RegistryClient>(*state_->session);
     state_->client->probe();
     state_->result.reference = target.str();
@@ -128,7 +129,7 @@ void RegistrySink::write_blob(const BlobInput& blob, const BlobProgress& progres
 }
 
 void RegistrySink::cancel() {
-    state_->session->cancel = true;
+    state_->session->cancel.cancel();
 }
 
 Descriptor RegistrySink::put_blob(const std::string& media_type, std::string_view bytes) {

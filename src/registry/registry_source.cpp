@@ -47,10 +47,10 @@ std::uint64_t content_length(const HttpResponse& head) {
 class RegistrySource final : public ImageSource {
 public:
     RegistrySource(const Reference& reference, const RegistryOptions& options,
-                   const std::atomic<bool>* cancel)
+                   const Context& context)
         : reference_(reference), name_(reference.str()),
-          session_(std::make_shared<RegistrySession>(reference, options, false)),
-          client_(*session_), cancel_(cancel) {
+          session_(std::make_shared<RegistrySession>(reference, options, context, false)),
+          client_(*session_) {
         client_.probe();
         fetch_root();
     }
@@ -74,11 +74,11 @@ public:
     std::unique_ptr<ByteSource> open_blob(const Descriptor& blob) override {
         check_digest_algorithm(blob, name_); // before a download starts for nothing
         return std::make_unique<VerifiedSource>(
-            registry::download_blob(session_, blob, name_, cancel_), blob, name_);
+            registry::download_blob(session_, blob, name_), blob, name_);
     }
 
     std::string describe() const override { return name_; }
-    void cancel() override { session_->cancel = true; }
+    void cancel() override { session_->cancel.cancel(); }
 
 private:
     // GET with the body kept up to `limit` bytes: a larger answer (by its Content-Length, or as
@@ -136,7 +136,6 @@ private:
     std::string name_;
     std::shared_ptr<RegistrySession> session_;
     RegistryClient client_;
-    const std::atomic<bool>* cancel_;
     Descriptor root_;
     std::string root_bytes_;
 };
@@ -145,8 +144,8 @@ private:
 
 std::unique_ptr<ImageSource> open_registry_source(const Reference& reference,
                                                   const RegistryOptions& options,
-                                                  const std::atomic<bool>* cancel) {
-    return std::make_unique<RegistrySource>(reference, options, cancel);
+                                                  const Context& context) {
+    return std::make_unique<RegistrySource>(reference, options, context);
 }
 
 } // namespace ckimg

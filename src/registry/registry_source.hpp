@@ -6,7 +6,6 @@
 #include <ckimg/registry.hpp>
 #include <ckimg/source.hpp>
 
-#include <atomic>
 #include <memory>
 
 namespace ckimg {
@@ -15,6 +14,6 @@ namespace ckimg {
 // reference has one, checked against it). Throws RegistryError, InputError for a bad manifest.
 std::unique_ptr<ImageSource> open_registry_source(const Reference& reference,
                                                   const RegistryOptions& options,
-                                                  const std::atomic<bool>* cancel);
+                                                  const Context& context);
 
 } // namespace ckimg

@@ -25,7 +25,7 @@ std::optional<std::chrono::seconds> parse_retry_after(const std::string& value) 
     return std::chrono::seconds(when > now ? when - now : 0);
 }
 
-Backoff::Backoff(RetryPolicy policy, const std::atomic<bool>* cancel)
+Backoff::Backoff(RetryPolicy policy, const CancelToken* cancel)
     : policy_(policy), cancel_(cancel), rng_(std::random_device{}()) {}
 
 std::chrono::milliseconds Backoff::delay_for(int failure) {
@@ -56,7 +56,7 @@ void Backoff::wait(const HttpResponse* response) {
     }
     auto deadline = std::chrono::steady_clock::now() + delay;
     while (std::chrono::steady_clock::now() < deadline) {
-        if (cancel_ != nullptr && cancel_->load()) return;
+        if (cancelled()) return;
         auto left = deadline - std::chrono::steady_clock::now();
         std::this_thread::sleep_for(
             std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(100)));

@@ -28,12 +28,12 @@ std::optional<std::chrono::seconds> parse_retry_after(const std::string& value);
 
 class Backoff {
 public:
-    explicit Backoff(RetryPolicy policy, const std::atomic<bool>* cancel = nullptr);
+    explicit Backoff(RetryPolicy policy, const CancelToken* cancel = nullptr);
     // True while another attempt is allowed; counts it.
     bool next_attempt() { return ++failures_ <= policy_.retries; }
     void reset() { failures_ = 0; }
     int failures() const { return failures_; }
-    bool cancelled() const { return cancel_ != nullptr && cancel_->load(); }
+    bool cancelled() const { return cancel_ != nullptr && cancel_->cancelled(); }
     // Sleeps before the next attempt (jittered, or what Retry-After asked); wakes early on
     // cancellation. Throws RegistryError when Retry-After asks for more than policy.max_wait.
     void wait(const HttpResponse* response = nullptr);
@@ -41,7 +41,7 @@ public:
 
 private:
     RetryPolicy policy_;
-    const std::atomic<bool>* cancel_;
+    const CancelToken* cancel_;
     int failures_ = 0;
     std::mt19937_64 rng_;
 };

@@ -89,11 +89,11 @@ public:
                 upload_->finish(digest, nullptr, size_);
                 return context_.count(BlobOutcome::uploaded, size_);
             } catch (const RegistryError&) {
-                if (context_.session.cancel) throw;
+                if (context_.session.cancel.cancelled()) throw;
                 error_ = std::current_exception();
             }
         }
-        if (context_.session.cancel && error_) std::rethrow_exception(error_);
+        if (context_.session.cancel.cancelled() && error_) std::rethrow_exception(error_);
         // The stream broke (a cut, a 5xx, a registry that will not take it): start again from
         // the copy on disk, with the retries, resumes and chunking rules of `ckimg push`.
         context_.count(push_blob_file(client_, copy_path(), blob, {}, {}), size_);

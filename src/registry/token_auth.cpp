@@ -125,7 +125,7 @@ Authenticator::Token Authenticator::fetch_token(HttpClient& http, const Challeng
     RetryPolicy policy;
     policy.retries = 3;
     policy.max_wait = std::chrono::seconds(std::max(http.settings().stall_timeout_seconds, 1L));
-    Backoff backoff(policy, http.cancel_flag());
+    Backoff backoff(policy, http.cancel_token());
     auto response = send_with_retries(backoff, [&] { return http.send(request); });
     if (response.status != 200) {
         std::string hint = response.status == 401 || response.status == 403

@@ -3,6 +3,9 @@
 // producer's cancel release the other side instead of leaving it blocked.
 #include "core/byte_pipe.hpp"
 
+#include <ckimg/error.hpp>
+
+
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -101,7 +104,7 @@ TEST_CASE("byte pipe: cancel wakes a waiting reader with Cancelled") {
         std::uint8_t buffer[16];
         try {
             pipe.read(buffer, sizeof buffer);
-        } catch (const BytePipe::Cancelled&) {
+        } catch (const Cancelled&) {
             threw = true;
         }
     });
@@ -109,6 +112,20 @@ TEST_CASE("byte pipe: cancel wakes a waiting reader with Cancelled") {
     pipe.cancel();
     consumer.join();
     CHECK(threw.load());
+}
+
+TEST_CASE("byte pipe: a producer's failure reaches the reader as its own error") {
+    BytePipe pipe(64, 2);
+    auto data = pattern(10);
+    REQUIRE(pipe.write(bytes(data), data.size()));
+    pipe.fail(std::make_exception_ptr(RegistryError("the download broke", 502)));
+    std::uint8_t buffer[16];
+    try {
+        pipe.read(buffer, sizeof buffer);
+        FAIL("read() returned instead of throwing");
+    } catch (const RegistryError& error) {
+        CHECK(error.status() == 502);
+    }
 }
 
 TEST_CASE("byte pipe: close without data ends the stream at once") {

@@ -199,7 +199,8 @@ Built build(const fs::path& dir, Engine engine, const std::string& format,
     BuildOptions options;
     options.format = format;
     options.format_options = std::move(format_options);
-    auto result = build_into(archive, *layout, options, "latest");
+    auto result = build_into(archive, *layout, options);
+    layout->tag(result.root, "latest");
     return {result, "oci:" + (dir / "img").string() + ":latest"};
 }
 
@@ -347,7 +348,7 @@ TEST_CASE("oci-checkpoint pages layers deduplicate across checkpoints",
     auto layout = OciLayout::open(two.path / "img", true);
     BuildOptions options;
     options.format = "oci-checkpoint";
-    auto second = build_into(archive, *layout, options, "latest");
+    auto second = build_into(archive, *layout, options);
     for (std::size_t i = 3; i < 5; ++i)
         CHECK(first.result.plan.layers[i].descriptor.digest ==
               second.plan.layers[i].descriptor.digest);

@@ -357,19 +357,21 @@ TEST_CASE("a pull stops in the middle of a blob when cancelled", "[image_source]
     auto from = OciLayout::open(tmp.path / "from", true);
     auto image = make_image(*from, "v1", {}, std::string(6 << 20, 'x'));
     auto source = open_image_source("oci:" + (tmp.path / "from").string() + ":v1", no_registry());
-    std::atomic<bool> cancel{false};
+    CancelToken cancel;
     bool layer_finished = false;
     PullOptions options;
     options.registry.jobs = 1;
-    options.cancel = &cancel;
+    Context context;
+    context.cancel = &cancel;
     // Cancelled once the layer's first MiB is through: the copy must stop before its end (a check
     // only before or after the blobs would let the layer finish).
-    options.progress = [&](const TransferProgress& progress) {
+    context.progress = [&](const TransferProgress& progress) {
         if (progress.digest != image.layer.digest.str()) return;
         if (progress.finished) layer_finished = true;
-        cancel = true;
+        cancel.cancel();
     };
-    CHECK_THROWS_AS(pull_image(*source, (tmp.path / "to").string(), "v1", options), Cancelled);
+    CHECK_THROWS_AS(pull_image(*source, (tmp.path / "to").string(), "v1", options, context),
+                    Cancelled);
     CHECK_FALSE(layer_finished);
     CHECK(!fs::exists(tmp.path / "to"));
 }
