@@ -22,7 +22,8 @@ public:
     // Whether open() made the directory (so a failed build can remove it whole).
     bool created() const { return created_; }
 
-    std::unique_ptr<BlobWriter> create_blob() override;
+    std::unique_ptr<BlobWriter> create_blob(const BlobReplay& replay) override;
+    std::filesystem::path blob_file(const Digest& digest) const override;
     BlobReuse try_reuse_blob(const Descriptor& blob,
                              const std::vector<std::string>& related) override;
     Descriptor put_blob(const std::string& media_type, std::string_view bytes) override;
@@ -56,7 +57,12 @@ class OciArchiveSink : public ImageSink {
 public:
     OciArchiveSink(std::filesystem::path file, bool world_readable = false);
     ~OciArchiveSink() override;
-    std::unique_ptr<BlobWriter> create_blob() override { return layout_->create_blob(); }
+    std::unique_ptr<BlobWriter> create_blob(const BlobReplay& replay) override {
+        return layout_->create_blob(replay);
+    }
+    std::filesystem::path blob_file(const Digest& digest) const override {
+        return layout_->blob_file(digest);
+    }
     BlobReuse try_reuse_blob(const Descriptor& blob,
                              const std::vector<std::string>& related) override {
         return layout_->try_reuse_blob(blob, related);

@@ -71,7 +71,7 @@ public:
     RegistrySink(const RegistrySink&) = delete;
     RegistrySink& operator=(const RegistrySink&) = delete;
 
-    std::unique_ptr<BlobWriter> create_blob() override;
+    std::unique_ptr<BlobWriter> create_blob(const BlobReplay& replay) override;
     // HEAD, then cross-repository mounts from --mount-from and the related images that live on
     // this registry.
     BlobReuse try_reuse_blob(const Descriptor& blob,

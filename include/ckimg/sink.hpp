@@ -20,19 +20,13 @@ class BlobWriter : public ByteSink {
 public:
     // Stores the finished blob under `digest`, which the caller computed over the bytes written.
     virtual void commit(const Digest& digest) = 0;
-    // Instead of write(): the blob is the first `size` bytes of the open file `fd` (named
-    // `path`). A destination that can share the file's storage (reflink, hard link) does so
-    // rather than copy it; the default streams the bytes through write().
-    virtual void write_file(int fd, const std::string& path, std::uint64_t size);
-
-    // The file that holds every byte written so far, until commit(), for a writer that keeps
-    // one (a layout's blob under its temporary name); empty otherwise.
-    virtual std::filesystem::path stored_path() const { return {}; }
-    // Offers a writer of the same blob that keeps a file (see stored_path) and commits after
-    // this one: a writer that cannot keep its bytes, such as a streamed upload, reads them back
-    // from there after a failure instead of keeping a copy of its own.
-    virtual void replay_from(const BlobWriter& sibling) { (void)sibling; }
 };
+
+// How a writer that cannot keep what it sent (a streamed upload) reads a blob again after its
+// stream failed, given by whoever produces the blob: the file that holds the blob's bytes by the
+// time the writer commits (the archive itself, or the blob another sink of the same build has
+// committed), or an empty path when there is none, and the writer then keeps a copy of its own.
+using BlobReplay = std::function<std::filesystem::path(const Digest& digest)>;
 
 // A blob a copy hands to a sink, its digest and size known in advance: a way to read it, as often
 // as the sink needs (a retry starts again), and the file that holds it when the source keeps one
@@ -55,7 +49,13 @@ class ImageSink {
 public:
     virtual ~ImageSink() = default;
     // A blob whose digest is known only once it has been streamed (a layer being built).
-    virtual std::unique_ptr<BlobWriter> create_blob() = 0;
+    virtual std::unique_ptr<BlobWriter> create_blob(const BlobReplay& replay) = 0;
+    // The file holding a stored blob, for a sink that keeps blobs as files (a layout); empty
+    // otherwise or when the blob is not there.
+    virtual std::filesystem::path blob_file(const Digest& digest) const {
+        (void)digest;
+        return {};
+    }
     // Whether the sink has `blob` already or can get it without its bytes; `related` names images
     // ("host/repo[:tag]") that may hold it, such as the copy's source and its base images.
     virtual BlobReuse try_reuse_blob(const Descriptor& blob,

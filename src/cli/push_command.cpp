@@ -33,8 +33,8 @@ int run_push(const PushFlags& flags, const CancelToken* cancel) {
     options.registry = to_registry_options(flags.registry);
     options.extra_tags = flags.tags;
     ProgressDisplay progress(!flags.json && !flags.quiet);
-    auto result =
-        push(flags.source, target, options, command_context(cancel, flags.registry, progress.callback()));
+    auto result = push(flags.source, target, options,
+                       command_context(cancel, flags.registry, progress.callback()));
     report_push(result, flags.json, flags.quiet);
     return 0;
 }

@@ -82,6 +82,19 @@ void write_all(int fd, const std::uint8_t* data, std::size_t size, const std::st
     }
 }
 
+void stream_file_into(BlobWriter& writer, int fd, const std::string& path, std::uint64_t size) {
+    std::vector<std::uint8_t> buffer(1 << 20);
+    for (std::uint64_t done = 0; done < size;) {
+        auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), size - done));
+        auto got = ::pread(fd, buffer.data(), want, static_cast<off_t>(done));
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) throw IoError(errno_message("cannot read " + path));
+        if (got == 0) throw InputError(path + ": the file changed while it was being read");
+        writer.write(buffer.data(), static_cast<std::size_t>(got));
+        done += static_cast<std::uint64_t>(got);
+    }
+}
+
 } // namespace
 
 BlobFileWriter::BlobFileWriter(std::filesystem::path blob_dir, bool world_readable)
@@ -134,17 +147,10 @@ void BlobFileWriter::commit(const Digest& digest) {
     committed_ = true;
 }
 
-void BlobWriter::write_file(int fd, const std::string& path, std::uint64_t size) {
-    std::vector<std::uint8_t> buffer(1 << 20);
-    for (std::uint64_t done = 0; done < size;) {
-        auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), size - done));
-        auto got = ::pread(fd, buffer.data(), want, static_cast<off_t>(done));
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) throw IoError(errno_message("cannot read " + path));
-        if (got == 0) throw InputError(path + ": the file changed while it was being read");
-        write(buffer.data(), static_cast<std::size_t>(got));
-        done += static_cast<std::uint64_t>(got);
-    }
+void write_file_into(BlobWriter& writer, int fd, const std::string& path, std::uint64_t size) {
+    if (auto* files = dynamic_cast<FileBlobWriter*>(&writer))
+        return files->write_file(fd, path, size);
+    stream_file_into(writer, fd, path, size);
 }
 
 namespace {
@@ -169,12 +175,12 @@ bool copy_in_kernel(int from, int to, std::uint64_t size, const std::string& wha
 void BlobFileWriter::write_file(int fd, const std::string& path, std::uint64_t size) {
     struct stat source {};
     if (fd_ < 0 || ::fstat(fd, &source) != 0 || static_cast<std::uint64_t>(source.st_size) != size)
-        return BlobWriter::write_file(fd, path, size);
+        return stream_file_into(*this, fd, path, size);
     // Never a hard link: the blob would be the user's archive itself, and rewriting the archive
     // in place later (a new checkpoint exported to the same name) would silently change a blob
     // that the layout's digests still name. A reflink shares the data copy-on-write.
     if (::ioctl(fd_, FICLONE, fd) == 0) return;
-    if (!copy_in_kernel(fd, fd_, size, path)) BlobWriter::write_file(fd, path, size);
+    if (!copy_in_kernel(fd, fd_, size, path)) stream_file_into(*this, fd, path, size);
 }
 
 void write_file_atomically(const std::filesystem::path& path, std::string_view bytes,

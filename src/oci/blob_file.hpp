@@ -9,7 +9,18 @@
 
 namespace ckimg {
 
-class BlobFileWriter : public BlobWriter {
+// A writer that can take a whole file as the blob instead of its bytes, sharing the storage.
+class FileBlobWriter : public BlobWriter {
+public:
+    // The blob is the first `size` bytes of the open file `fd` (named `path`).
+    virtual void write_file(int fd, const std::string& path, std::uint64_t size) = 0;
+};
+
+// Makes the first `size` bytes of `fd` the blob: shared with a FileBlobWriter, else streamed
+// through write().
+void write_file_into(BlobWriter& writer, int fd, const std::string& path, std::uint64_t size);
+
+class BlobFileWriter : public FileBlobWriter {
 public:
     BlobFileWriter(std::filesystem::path blob_dir, bool world_readable);
     ~BlobFileWriter() override;
@@ -22,9 +33,6 @@ public:
     // Reflink, else hard link (same filesystem, owned by us, no wider permissions than the
     // blob's), else an in-kernel copy.
     void write_file(int fd, const std::string& path, std::uint64_t size) override;
-    std::filesystem::path stored_path() const override {
-        return committed_ ? std::filesystem::path() : temp_path_;
-    }
 
 private:
     std::filesystem::path blob_dir_;

@@ -22,7 +22,11 @@ BlobReuse ImageSink::try_reuse_blob(const Descriptor& blob,
 
 void ImageSink::write_blob(const BlobInput& blob, const BlobProgress& progress) {
     auto stream = blob.open();
-    auto writer = create_blob(); // discarded unless committed
+    // The source can be read again: a writer that cannot keep the bytes re-reads its file, or
+    // keeps a copy when there is none.
+    BlobReplay replay;
+    if (!blob.file.empty()) replay = [file = blob.file](const Digest&) { return file; };
+    auto writer = create_blob(replay); // discarded unless committed
     std::vector<std::uint8_t> buffer(kCopyBuffer);
     std::uint64_t done = 0;
     for (;;) {

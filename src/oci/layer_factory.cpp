@@ -13,7 +13,7 @@ public:
     PipelineStream(ImageSink& sink, Compression compression, std::optional<int> level,
                    ProgressCallback progress, std::string label,
                    const crypto::LayerEncryptor* encryptor)
-        : compression_(compression), blob_(sink.create_blob()), stored_(*blob_),
+        : compression_(compression), blob_(sink.create_blob({})), stored_(*blob_),
           encrypt_(encryptor ? std::make_unique<crypto::LayerEncryptor::Stage>(*encryptor, stored_)
                              : nullptr),
           compressor_(make_compressor(compression, level,

@@ -104,8 +104,13 @@ std::unique_ptr<OciLayout> OciLayout::open(const fs::path& dir, bool create, boo
     return layout;
 }
 
-std::unique_ptr<BlobWriter> OciLayout::create_blob() {
+std::unique_ptr<BlobWriter> OciLayout::create_blob(const BlobReplay& replay) {
+    (void)replay; // a file keeps every byte: nothing to read again
     return std::make_unique<BlobFileWriter>(dir_ / "blobs" / "sha256", world_readable_);
+}
+
+fs::path OciLayout::blob_file(const Digest& digest) const {
+    return has_blob(digest) ? blob_path(digest) : fs::path();
 }
 
 fs::path OciLayout::blob_path(const Digest& digest) const {

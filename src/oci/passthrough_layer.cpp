@@ -1,5 +1,7 @@
 #include "oci/passthrough_layer.hpp"
 
+#include "oci/blob_file.hpp"
+
 #include <ckimg/compression.hpp>
 #include <ckimg/digest.hpp>
 #include <ckimg/error.hpp>
@@ -173,8 +175,9 @@ std::optional<Layer> passthrough_layer(CheckpointArchive& archive, ImageSink& si
     archive.scan([](ArchiveEntry&) {}); // validation and metadata; file data is skipped
     auto size = static_cast<std::uint64_t>(candidate->before.st_size);
     auto digest = hash_file(archive, fd, size, progress, label);
-    auto blob = sink.create_blob();
-    blob->write_file(fd, path, size);
+    // The layer is the archive's bytes: after a failed stream, the archive is what to read again.
+    auto blob = sink.create_blob([path](const Digest&) { return std::filesystem::path(path); });
+    write_file_into(*blob, fd, path, size);
     blob->finish();
     check_unchanged(*candidate, path);
     blob->commit(digest);

@@ -1,22 +1,15 @@
 #include "oci/tee_sink.hpp"
 
-#include "core/pipeline.hpp"
+#include "oci/blob_file.hpp"
 
 namespace ckimg {
 
 namespace {
 
-class TeeBlobWriter : public BlobWriter {
+class TeeBlobWriter : public FileBlobWriter {
 public:
     explicit TeeBlobWriter(std::vector<std::unique_ptr<BlobWriter>> writers)
-        : writers_(std::move(writers)) {
-        // commit() runs last first, so a writer can lean on the files of those before it.
-        for (std::size_t i = 0; i < writers_.size(); ++i) {
-            for (std::size_t j = 0; j < i; ++j) {
-                if (!writers_[j]->stored_path().empty()) writers_[i]->replay_from(*writers_[j]);
-            }
-        }
-    }
+        : writers_(std::move(writers)) {}
     void write(const std::uint8_t* data, std::size_t size) override {
         for (auto& writer : writers_)
             writer->write(data, size);
@@ -25,53 +18,44 @@ public:
         for (auto& writer : writers_)
             writer->finish();
     }
-    // Last first: a registry upload (after the layout) may still need the layout's temporary file.
+    // In order: a registry upload (after the layout) may need to read the layout's blob again.
     void commit(const Digest& digest) override {
-        for (auto it = writers_.rbegin(); it != writers_.rend(); ++it)
-            (*it)->commit(digest);
+        for (auto& writer : writers_)
+            writer->commit(digest);
     }
     void write_file(int fd, const std::string& path, std::uint64_t size) override {
         for (auto& writer : writers_)
-            writer->write_file(fd, path, size);
+            write_file_into(*writer, fd, path, size);
     }
 
 private:
     std::vector<std::unique_ptr<BlobWriter>> writers_;
 };
 
-class ThreadedBlobWriter : public BlobWriter {
-public:
-    explicit ThreadedBlobWriter(std::unique_ptr<BlobWriter> inner)
-        : inner_(std::move(inner)), stage_(*inner_, 1 << 20, 2) {}
-    void write(const std::uint8_t* data, std::size_t size) override { stage_.write(data, size); }
-    void finish() override {
-        if (finished_) return;
-        finished_ = true;
-        stage_.finish(); // drains the queue, then finishes the inner writer
-    }
-    void commit(const Digest& digest) override {
-        finish();
-        inner_->commit(digest);
-    }
-
-private:
-    std::unique_ptr<BlobWriter> inner_;
-    ThreadedSink stage_;
-    bool finished_ = false;
-};
-
 } // namespace
 
-std::unique_ptr<BlobWriter> make_threaded_blob_writer(std::unique_ptr<BlobWriter> inner) {
-    return std::make_unique<ThreadedBlobWriter>(std::move(inner));
-}
-
-std::unique_ptr<BlobWriter> TeeSink::create_blob() {
+std::unique_ptr<BlobWriter> TeeSink::create_blob(const BlobReplay& replay) {
     std::vector<std::unique_ptr<BlobWriter>> writers;
-    for (auto* sink : sinks_)
-        writers.push_back(sink->create_blob());
+    for (std::size_t i = 0; i < sinks_.size(); ++i) {
+        // Sinks before this one have committed the blob when this one's writer commits.
+        std::vector<ImageSink*> earlier(sinks_.begin(), sinks_.begin() + static_cast<long>(i));
+        BlobReplay from_earlier; // none for the first: it gets only what the producer offered
+        if (!earlier.empty())
+            from_earlier = [earlier, replay](const Digest& digest) {
+                for (auto* sink : earlier)
+                    if (auto file = sink->blob_file(digest); !file.empty()) return file;
+                return replay ? replay(digest) : std::filesystem::path();
+            };
+        writers.push_back(sinks_[i]->create_blob(earlier.empty() ? replay : from_earlier));
+    }
     if (writers.size() == 1) return std::move(writers.front());
     return std::make_unique<TeeBlobWriter>(std::move(writers));
+}
+
+std::filesystem::path TeeSink::blob_file(const Digest& digest) const {
+    for (auto* sink : sinks_)
+        if (auto file = sink->blob_file(digest); !file.empty()) return file;
+    return {};
 }
 
 Descriptor TeeSink::put_blob(const std::string& media_type, std::string_view bytes) {

@@ -8,10 +8,14 @@
 
 namespace ckimg {
 
+// Each blob is committed in the sinks' order; a later sink's writer that must read the blob
+// again (a broken streamed upload) reads it from the first earlier sink that keeps it as a file,
+// committed by then, else from what the producer offered.
 class TeeSink : public ImageSink {
 public:
     explicit TeeSink(std::vector<ImageSink*> sinks) : sinks_(std::move(sinks)) {}
-    std::unique_ptr<BlobWriter> create_blob() override;
+    std::unique_ptr<BlobWriter> create_blob(const BlobReplay& replay) override;
+    std::filesystem::path blob_file(const Digest& digest) const override;
     Descriptor put_blob(const std::string& media_type, std::string_view bytes) override;
     void tag(const Descriptor& root, const std::string& tag) override;
     void commit() override;
@@ -20,9 +24,5 @@ public:
 private:
     std::vector<ImageSink*> sinks_;
 };
-
-// Runs a blob writer on its own thread (bounded queue), so a slow destination, such as a
-// network upload, does not hold up the stage that produces the bytes.
-std::unique_ptr<BlobWriter> make_threaded_blob_writer(std::unique_ptr<BlobWriter> inner);
 
 } // namespace ckimg

@@ -18,8 +18,6 @@ namespace ckimg::registry {
 
 namespace {
 
-constexpr std::uint64_t MiB = std::uint64_t{1} << 20;
-
 // [begin, end) of a RangeReader as a request body that can start over.
 class RangeBody : public RequestBody {
 public:
@@ -98,16 +96,6 @@ std::size_t FileRangeReader::read_at(std::uint64_t offset, char* buffer, std::si
         if (n >= 0) return static_cast<std::size_t>(n);
         if (errno != EINTR) throw IoError(errno_message("cannot read blob " + path_));
     }
-}
-
-std::uint64_t default_chunk_size(const std::string& host) {
-    auto ends_with = [&](std::string_view suffix) {
-        return host.size() >= suffix.size() &&
-               host.compare(host.size() - suffix.size(), suffix.size(), suffix) == 0;
-    };
-    if (host == "ghcr.io") return 4 * MiB;
-    if (ends_with(".amazonaws.com")) return 8 * MiB;
-    return 32 * MiB;
 }
 
 BlobUpload::BlobUpload(RegistryClient& client, ByteProgress progress)

@@ -120,8 +120,4 @@ BlobOutcome push_blob_file(RegistryClient& client, const std::string& path, cons
                            const std::vector<std::string>& mount_from,
                            const ByteProgress& progress);
 
-// Per-registry chunk sizes: ghcr.io refuses PATCHes over 4 MiB; ECR wants at least 5 MiB per
-// chunk but the last; elsewhere large chunks cost fewer round trips.
-std::uint64_t default_chunk_size(const std::string& host);
-
 } // namespace ckimg::registry

@@ -213,8 +213,7 @@ struct HttpClient::Impl {
     char error[CURL_ERROR_SIZE] = {};
 };
 
-HttpClient::HttpClient(std::shared_ptr<const HttpSettings> settings,
-                       const CancelToken* cancel)
+HttpClient::HttpClient(std::shared_ptr<const HttpSettings> settings, const CancelToken* cancel)
     : settings_(std::move(settings)), cancel_(cancel), impl_(std::make_unique<Impl>()) {
     global_init();
     impl_->curl = curl_easy_init();

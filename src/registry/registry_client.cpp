@@ -2,6 +2,7 @@
 
 #include "registry/blob_upload.hpp"
 #include "registry/registry_error.hpp"
+#include "registry/registry_quirks.hpp"
 #include "registry/url.hpp"
 
 #include <ckimg/media_types.hpp>
@@ -65,7 +66,7 @@ RegistrySession::RegistrySession(const Reference& target, const RegistryOptions&
     }
     auth_ = std::make_unique<Authenticator>(credentials, scopes, options.insecure);
     chunk_size_ =
-        options.chunk_size != 0 ? options.chunk_size : default_chunk_size(target.api_host());
+        options.chunk_size != 0 ? options.chunk_size : quirks_of(target.api_host()).chunk_size;
 }
 
 RetryPolicy RegistrySession::retry_policy(int retries) const {

@@ -9,8 +9,6 @@
 #include <ckimg/error.hpp>
 #include <ckimg/registry.hpp>
 
-#include "oci/tee_sink.hpp"
-
 #include <algorithm>
 #include <map>
 #include <mutex>
@@ -96,14 +94,14 @@ RegistrySink::RegistrySink(const Reference& target, const RegistryOptions& optio
 
 RegistrySink::~RegistrySink() = default;
 
-std::unique_ptr<BlobWriter> RegistrySink::create_blob() {
+std::unique_ptr<BlobWriter> RegistrySink::create_blob(const BlobReplay& replay) {
     registry::UploadContext context{
         *state_->session,
         [state = state_.get()](auto outcome, auto size) { state->count(outcome, size); }};
     if (registry::streams_blobs(*state_->session))
-        return registry::make_streamed_blob_writer(context);
-    // The chunked upload runs on its own thread so the network never stalls the compressor.
-    return make_threaded_blob_writer(registry::make_chunked_blob_writer(context));
+        return registry::make_streamed_blob_writer(context, replay);
+    // Chunks are kept in memory until acknowledged: nothing to read again.
+    return registry::make_chunked_blob_writer(context);
 }
 
 BlobReuse RegistrySink::try_reuse_blob(const Descriptor& blob,

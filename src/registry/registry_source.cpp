@@ -73,8 +73,8 @@ public:
 
     std::unique_ptr<ByteSource> open_blob(const Descriptor& blob) override {
         check_digest_algorithm(blob, name_); // before a download starts for nothing
-        return std::make_unique<VerifiedSource>(
-            registry::download_blob(session_, blob, name_), blob, name_);
+        return std::make_unique<VerifiedSource>(registry::download_blob(session_, blob, name_),
+                                                blob, name_);
     }
 
     std::string describe() const override { return name_; }

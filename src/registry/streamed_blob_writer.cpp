@@ -5,6 +5,7 @@
 // layout's blob under its temporary name, with -o) or the input file itself (a layer that is
 // the archive's bytes), else our own spool.
 #include "core/byte_pipe.hpp"
+#include "registry/registry_quirks.hpp"
 #include "registry/sink_blob_writers.hpp"
 #include "registry/upload_sources.hpp"
 
@@ -43,8 +44,8 @@ private:
 
 class StreamedBlobWriter : public BlobWriter {
 public:
-    explicit StreamedBlobWriter(const UploadContext& context)
-        : context_(context), client_(context.session) {}
+    StreamedBlobWriter(const UploadContext& context, BlobReplay replay)
+        : context_(context), client_(context.session), replay_(std::move(replay)) {}
 
     ~StreamedBlobWriter() override {
         if (!sender_.joinable()) return;
@@ -53,8 +54,6 @@ public:
     }
     StreamedBlobWriter(const StreamedBlobWriter&) = delete;
     StreamedBlobWriter& operator=(const StreamedBlobWriter&) = delete;
-
-    void replay_from(const BlobWriter& sibling) override { sibling_ = &sibling; }
 
     void write(const std::uint8_t* data, std::size_t size) override {
         size_ += size;
@@ -65,12 +64,6 @@ public:
             return;
         }
         if (!stream_broken_ && !pipe_->write(data, size)) stream_broken_ = true;
-    }
-
-    // The blob is the input file: it is the copy a retry reads, no spool needed.
-    void write_file(int fd, const std::string& path, std::uint64_t size) override {
-        source_file_ = path;
-        BlobWriter::write_file(fd, path, size);
     }
 
     void finish() override {}
@@ -96,12 +89,12 @@ public:
         if (context_.session.cancel.cancelled() && error_) std::rethrow_exception(error_);
         // The stream broke (a cut, a 5xx, a registry that will not take it): start again from
         // the copy on disk, with the retries, resumes and chunking rules of `ckimg push`.
-        context_.count(push_blob_file(client_, copy_path(), blob, {}, {}), size_);
+        context_.count(push_blob_file(client_, copy_path(digest), blob, {}, {}), size_);
     }
 
 private:
     void start_stream() {
-        if (sibling_ == nullptr && source_file_.empty()) {
+        if (!replay_) {
             spool_ = std::make_unique<Spool>();
             spool_->write(head_.data(), head_.size());
         }
@@ -126,10 +119,9 @@ private:
         pipe_->abandon(); // the producer never waits for a reader that is gone
     }
 
-    std::string copy_path() const {
+    std::string copy_path(const Digest& digest) const {
         if (spool_) return spool_->path();
-        if (!source_file_.empty()) return source_file_;
-        auto path = sibling_ != nullptr ? sibling_->stored_path() : std::filesystem::path();
+        auto path = replay_(digest);
         if (path.empty())
             throw Error("internal error: a streamed upload failed and no copy of the blob is kept");
         return path.string();
@@ -137,9 +129,8 @@ private:
 
     UploadContext context_;
     RegistryClient client_;
-    const BlobWriter* sibling_ = nullptr;
-    std::string source_file_;
-    std::string head_; // the first bytes, until the blob is large enough to stream
+    BlobReplay replay_; // empty: the writer spools what it sends
+    std::string head_;  // the first bytes, until the blob is large enough to stream
     std::unique_ptr<Spool> spool_;
     std::unique_ptr<BlobUpload> upload_;
     std::unique_ptr<BytePipe> pipe_;
@@ -153,12 +144,13 @@ private:
 
 } // namespace
 
-std::unique_ptr<BlobWriter> make_streamed_blob_writer(const UploadContext& context) {
-    return std::make_unique<StreamedBlobWriter>(context);
+std::unique_ptr<BlobWriter> make_streamed_blob_writer(const UploadContext& context,
+                                                      BlobReplay replay) {
+    return std::make_unique<StreamedBlobWriter>(context, std::move(replay));
 }
 
 bool streams_blobs(const RegistrySession& session) {
-    return session.options().chunk_size == 0 && session.target().registry != "ghcr.io";
+    return session.options().chunk_size == 0 && quirks_of(session.target().api_host()).streams;
 }
 
 } // namespace ckimg::registry

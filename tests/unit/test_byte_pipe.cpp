@@ -5,7 +5,6 @@
 
 #include <ckimg/error.hpp>
 
-
 #include <catch2/catch.hpp>
 
 #include <atomic>

@@ -380,7 +380,9 @@ TEST_CASE("a pull stops in the middle of a blob when cancelled", "[image_source]
 class RecordingSink : public ImageSink {
 public:
     explicit RecordingSink(OciLayout& layout) : layout_(layout) {}
-    std::unique_ptr<BlobWriter> create_blob() override { return layout_.create_blob(); }
+    std::unique_ptr<BlobWriter> create_blob(const BlobReplay& replay) override {
+        return layout_.create_blob(replay);
+    }
     BlobReuse try_reuse_blob(const Descriptor& blob,
                              const std::vector<std::string>& related) override {
         return layout_.try_reuse_blob(blob, related);

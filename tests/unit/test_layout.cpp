@@ -72,7 +72,7 @@ TEST_CASE("an abandoned blob writer leaves no file behind", "[layout]") {
     auto layout = OciLayout::open(tmp.path / "img", true);
     auto before = count_files(tmp.path);
     {
-        auto writer = layout->create_blob();
+        auto writer = layout->create_blob({});
         writer->write("partial");
     }
     CHECK(count_files(tmp.path) == before);
