@@ -9,8 +9,8 @@
 #pragma once
 
 #include <ckimg/build.hpp>
+#include <ckimg/context.hpp>
 
-#include <atomic>
 #include <optional>
 #include <string>
 
@@ -39,8 +39,6 @@ struct KubeletOptions {
     long timeout_seconds = 0;
     // Where the kubelet writes checkpoints, as seen here (a Job mounts it at the same path).
     std::string checkpoints_dir = "/var/lib/kubelet/checkpoints";
-    bool verbose = false;
-    const std::atomic<bool>* interrupt = nullptr;
 };
 
 // Asks the kubelet for a checkpoint; returns the archive path it answers with, after checking
@@ -49,7 +47,9 @@ struct KubeletOptions {
 // (which credentials, which RBAC grant), 404 (feature gate, pod, container), 500 (the runtime's
 // message), a timeout; InputError for an answer that is not the API's. Credentials never appear
 // in a message, even when the kubelet echoes them.
-std::string request_checkpoint(const PodContainer& target, const KubeletOptions& options);
+// `context`: its cancel stops the wait (Cancelled), its trace logs the exchange.
+std::string request_checkpoint(const PodContainer& target, const KubeletOptions& options,
+                               const Context& context = {});
 
 // The archive the kubelet named, opened without following a symbolic link and checked on the
 // descriptor: a regular file with one link. Removable by name only while the name still is
@@ -91,6 +91,7 @@ struct KubeletCheckpointResult {
 };
 
 // request_checkpoint, CheckpointFile, build_image from its descriptor, then --rm.
-KubeletCheckpointResult checkpoint_container(const KubeletCheckpointOptions& options);
+KubeletCheckpointResult checkpoint_container(const KubeletCheckpointOptions& options,
+                                             const Context& context = {});
 
 } // namespace ckimg

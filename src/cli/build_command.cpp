@@ -12,7 +12,7 @@ struct BuildCommandFlags {
 
 int run_build(const BuildCommandFlags& flags, const CancelToken* cancel) {
     auto result =
-        run_build_image(to_build_options(flags.build, flags.archive, cancel), flags.build);
+        run_build_image(to_build_options(flags.build, flags.archive, cancel), flags.build, cancel);
     report_build(result, flags.build);
     return 0;
 }

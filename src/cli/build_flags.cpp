@@ -99,7 +99,7 @@ void add_build_flags(CLI::App& cmd, BuildFlags& flags, const std::string& regist
 }
 
 BuildOptions to_build_options(const BuildFlags& flags, const std::string& archive,
-                              const std::atomic<bool>* cancel) {
+                              const CancelToken* cancel) {
     BuildOptions options;
     options.archive = archive;
     options.destination = flags.output;
@@ -118,25 +118,25 @@ BuildOptions to_build_options(const BuildFlags& flags, const std::string& archiv
     // --creds is asked for once.
     std::optional<RegistryOptions> registry;
     auto registry_options = [&]() -> const RegistryOptions& {
-        if (!registry) registry = to_registry_options(flags.registry, cancel);
+        if (!registry) registry = to_registry_options(flags.registry);
         return *registry;
     };
     if (!flags.base_image.empty())
         options.format_options.base_image =
-            base_image_descriptor(flags.base_image, registry_options());
+            base_image_descriptor(flags.base_image, registry_options(),
+                                  command_context(cancel, flags.registry));
     if (!flags.push.empty()) {
         options.push = Reference::parse(flags.push);
         options.push_options.registry = registry_options();
         options.push_options.extra_tags = flags.push_tags;
     }
-    options.cancel = cancel;
     return options;
 }
 
-BuildResult run_build_image(BuildOptions options, const BuildFlags& flags) {
+BuildResult run_build_image(const BuildOptions& options, const BuildFlags& flags,
+                            const CancelToken* cancel) {
     ProgressDisplay progress(!flags.json && !flags.quiet);
-    options.progress = progress.callback();
-    return build_image(options);
+    return build_image(options, command_context(cancel, flags.registry, progress.callback()));
 }
 
 void report_build(const BuildResult& result, const BuildFlags& flags, const nlohmann::json& extra) {

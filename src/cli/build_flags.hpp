@@ -10,7 +10,6 @@
 #include <CLI/CLI.hpp>
 #include <ckimg/build.hpp>
 
-#include <atomic>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -44,10 +43,12 @@ struct BuildFlags {
 // --ca-file, --cert and --key are for another server (checkpoint's kubelet).
 void add_build_flags(CLI::App& cmd, BuildFlags& flags, const std::string& registry_tls_prefix = "");
 // The library's options for `archive`; throws UsageError for a malformed value.
+// `cancel` serves --base-image's lookup.
 BuildOptions to_build_options(const BuildFlags& flags, const std::string& archive,
-                              const std::atomic<bool>* cancel);
-// build_image() with the progress display the flags ask for.
-BuildResult run_build_image(BuildOptions options, const BuildFlags& flags);
+                              const CancelToken* cancel);
+// build_image() with the progress display the flags ask for and the command's context.
+BuildResult run_build_image(const BuildOptions& options, const BuildFlags& flags,
+                            const CancelToken* cancel);
 // What `build` prints: --json's object (with `extra` merged in), else the human summary.
 void report_build(const BuildResult& result, const BuildFlags& flags,
                   const nlohmann::json& extra = nlohmann::json::object());

@@ -36,19 +36,17 @@ void default_credentials(KubeletOptions& kubelet) {
     if (::stat(token.c_str(), &st) == 0) kubelet.token_file = token;
 }
 
-int run_checkpoint(const CheckpointFlags& flags, const std::atomic<bool>* cancel) {
+int run_checkpoint(const CheckpointFlags& flags, const CancelToken* cancel) {
     KubeletCheckpointOptions options;
     options.target = PodContainer::parse(flags.target);
     options.kubelet = flags.kubelet;
-    options.kubelet.interrupt = cancel;
-    options.kubelet.verbose = flags.build.registry.verbose;
     default_credentials(options.kubelet);
     options.remove_archive = flags.remove_archive;
     // Every flag is checked before the kubelet is asked: a checkpoint pauses the container.
     options.build = to_build_options(flags.build, "", cancel);
     ProgressDisplay progress(!flags.build.json && !flags.build.quiet);
-    options.build.progress = progress.callback();
-    auto result = checkpoint_container(options);
+    auto result = checkpoint_container(
+        options, command_context(cancel, flags.build.registry, progress.callback()));
     nlohmann::json extra = {{"archive", result.archive},
                             {"container", options.target.str()},
                             {"removed", result.removed}};

@@ -25,16 +25,17 @@ std::string renamed(std::string message, const std::string& from, const std::str
 
 } // namespace
 
-KubeletCheckpointResult checkpoint_container(const KubeletCheckpointOptions& options) {
+KubeletCheckpointResult checkpoint_container(const KubeletCheckpointOptions& options,
+                                             const Context& context) {
     if (options.remove_archive && !options.build.push)
         throw UsageError("--rm needs --push: the archive is removed once a registry has the image");
     KubeletCheckpointResult result;
-    result.archive = request_checkpoint(options.target, options.kubelet);
+    result.archive = request_checkpoint(options.target, options.kubelet, context);
     CheckpointFile file(result.archive, options.kubelet.checkpoints_dir);
     BuildOptions build = options.build;
     build.archive = file.descriptor_path();
     try {
-        result.build = build_image(build);
+        result.build = build_image(build, context);
     } catch (...) {
         rethrow_as(build.archive, result.archive);
     }

@@ -127,7 +127,7 @@ std::string archive_path(const std::string& body, const std::string& where) {
 }
 
 std::shared_ptr<const registry::HttpSettings> settings_for(const KubeletOptions& options,
-                                                           const registry::Url& url) {
+                                                           const registry::Url& url, bool trace) {
     RegistryOptions tls;
     tls.insecure = options.insecure_tls;
     tls.ca_file = options.ca_file;
@@ -141,51 +141,49 @@ std::shared_ptr<const registry::HttpSettings> settings_for(const KubeletOptions&
     long runtime =
         options.timeout_seconds > 0 ? options.timeout_seconds : kubelet_default_timeout_seconds;
     settings->stall_timeout_seconds = runtime + answer_margin_seconds;
-    settings->verbose = options.verbose;
+    settings->verbose = trace;
     return settings;
 }
 
 // The whole wait for the answer is bounded, not only a stall (a kubelet that dribbles a byte a
-// minute must not hold ckimg forever): a watcher raises the client's cancel flag at the deadline
-// or when the caller's interrupt flag rises.
+// minute must not hold ckimg forever): a timer cancels the client's token, a child of the
+// caller's, at the deadline. The caller's own cancel reaches the client through the parent.
 class Deadline {
 public:
-    Deadline(std::chrono::seconds limit, const std::atomic<bool>* interrupt)
-        : end_(std::chrono::steady_clock::now() + limit), interrupt_(interrupt),
-          watcher_([this] { watch(); }) {}
+    Deadline(std::chrono::seconds limit, const CancelToken* parent)
+        : end_(std::chrono::steady_clock::now() + limit), stop_(parent),
+          timer_([this] { wait(); }) {}
     ~Deadline() {
         {
             std::lock_guard lock(mutex_);
             done_ = true;
         }
         wake_.notify_all();
-        watcher_.join();
+        timer_.join();
     }
     Deadline(const Deadline&) = delete;
     Deadline& operator=(const Deadline&) = delete;
-    const std::atomic<bool>* flag() const { return &stop_; }
+    const CancelToken* token() const { return &stop_; }
     bool passed() const { return std::chrono::steady_clock::now() >= end_; }
 
 private:
-    void watch() {
+    void wait() {
         std::unique_lock lock(mutex_);
-        while (!done_ && !passed() && !(interrupt_ != nullptr && interrupt_->load()))
-            wake_.wait_for(lock, std::chrono::milliseconds(100));
-        if (!done_) stop_.store(true);
+        if (!wake_.wait_until(lock, end_, [this] { return done_; })) stop_.cancel();
     }
 
     std::chrono::steady_clock::time_point end_;
-    const std::atomic<bool>* interrupt_;
-    std::atomic<bool> stop_{false};
+    CancelToken stop_;
     std::mutex mutex_;
     std::condition_variable wake_;
     bool done_ = false;
-    std::thread watcher_;
+    std::thread timer_;
 };
 
 } // namespace
 
-std::string request_checkpoint(const PodContainer& target, const KubeletOptions& options) {
+std::string request_checkpoint(const PodContainer& target, const KubeletOptions& options,
+                               const Context& context) {
     auto url = registry::Url::parse(options.url);
     if (url.scheme() != "https")
         throw UsageError("--kubelet " + registry::redact_url(options.url) +
@@ -193,9 +191,9 @@ std::string request_checkpoint(const PodContainer& target, const KubeletOptions&
     if (!options.cert_file.empty() && !options.token_file.empty())
         throw UsageError("give either --cert/--key or --token-file, not both");
     std::string token = options.token_file.empty() ? "" : read_token(options.token_file);
-    auto settings = settings_for(options, url);
-    Deadline deadline(std::chrono::seconds(settings->stall_timeout_seconds), options.interrupt);
-    registry::HttpClient client(settings, deadline.flag());
+    auto settings = settings_for(options, url, context.trace);
+    Deadline deadline(std::chrono::seconds(settings->stall_timeout_seconds), context.cancel);
+    registry::HttpClient client(settings, deadline.token());
 
     registry::HttpRequest request;
     request.method = "POST";
@@ -210,8 +208,13 @@ std::string request_checkpoint(const PodContainer& target, const KubeletOptions&
     registry::HttpResponse response;
     try {
         response = client.send(request);
+    } catch (const Cancelled&) {
+        if (context.cancelled()) throw;
+        throw RegistryError(where + " gave no answer to the checkpoint of " + target.str() +
+                            " within " + std::to_string(settings->stall_timeout_seconds) +
+                            " s (--kubelet-timeout, the runtime's, plus 30 s)");
     } catch (const registry::TransportError& e) {
-        if (options.interrupt != nullptr && options.interrupt->load()) throw;
+        if (context.cancelled()) throw Cancelled();
         if (deadline.passed())
             throw RegistryError(where + " gave no answer to the checkpoint of " + target.str() +
                                 " within " + std::to_string(settings->stall_timeout_seconds) +

@@ -69,7 +69,7 @@ private:
     std::uint64_t min_progress(std::uint64_t from) const {
         auto size = static_cast<std::uint64_t>(std::max<std::int64_t>(blob_.size, 0));
         return std::max<std::uint64_t>(
-            std::min<std::uint64_t>(kPipeCapacity, size - std::min(size, from)), 1);
+            std::min<std::uint64_t>(kPipeBlock * kPipeBlocks, size - std::min(size, from)), 1);
     }
 
     bool finished(const HttpResponse& response) const {
