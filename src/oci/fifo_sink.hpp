@@ -27,8 +27,7 @@ bool is_fifo(const std::filesystem::path& path);
 
 class FifoSink : public ByteSink {
 public:
-    FifoSink(std::filesystem::path path, int config_readers,
-             const CancelToken* cancel = nullptr);
+    FifoSink(std::filesystem::path path, int config_readers, const CancelToken* cancel = nullptr);
     ~FifoSink() override;
     FifoSink(const FifoSink&) = delete;
     FifoSink& operator=(const FifoSink&) = delete;

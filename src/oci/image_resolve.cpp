@@ -70,6 +70,12 @@ void parse_references(ManifestNode& node, const std::string& where) {
     node.blobs.push_back(descriptor_from_json(*config, where));
     for (const auto& layer : array_field(node.json, "layers", where))
         node.blobs.push_back(descriptor_from_json(layer, where));
+    // A manifest or index is never a config or a layer: copied as a blob it would skip the
+    // checks every manifest gets (and a registry would be handed it as an opaque upload).
+    for (const auto& blob : node.blobs)
+        if (is_index_media_type(blob.media_type) || is_image_manifest_media_type(blob.media_type))
+            throw InputError(where + ": references manifest " + blob.digest.str() + " as a blob (" +
+                             blob.media_type + ")");
 }
 
 Annotations annotations_of(const nlohmann::json& json, const std::string& where) {

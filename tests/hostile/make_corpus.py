@@ -472,7 +472,7 @@ def layouts(good, out_dir):
     new("layout-valid")
     new("layout-index-not-json").write_index(raw=b"this is not JSON {")
     new("layout-index-deep").write_index(raw=deep_json(100000))
-    new("layout-index-huge").write_index(raw=b'{"manifests": [], "pad": "' + b"x" * (5 << 20) +
+    new("layout-index-huge").write_index(raw=b'{"manifests": [], "pad": "' + b"x" * (17 << 20) +
                                          b'"}')
     new("layout-index-no-manifests").write_index({"schemaVersion": 2})
     new("layout-index-manifests-string").write_index({"schemaVersion": 2, "manifests": "x"})
