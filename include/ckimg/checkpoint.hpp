@@ -101,6 +101,6 @@ private:
 // Runs the same checks as a build, writing nothing. `max_size` as in set_max_size; `cancel` as
 // CheckpointArchive's (SIGINT: the scan stops with Error("interrupted")).
 CheckpointInfo validate_checkpoint(const std::string& path, std::uint64_t max_size = 0,
-                                   const std::atomic<bool>* cancel = nullptr);
+                                   const CancelToken* cancel = nullptr);
 
 } // namespace ckimg

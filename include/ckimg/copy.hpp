@@ -18,6 +18,10 @@ struct CopyOptions {
     // Tags the root gets in the sink, in this order, once everything it reaches is stored.
     std::vector<std::string> tags;
     int jobs = 0; // blobs copied in parallel; 0: 2 to 4 (one per core)
+    // The repository a bare tag is named in for `podman load` ("localhost:5000/team/counter"):
+    // each tag's entry gets io.containerd.image.name = image_load_name(tag, repository), in a
+    // sink that keeps annotations on its tags (a layout, an OCI archive). Empty: full names only.
+    std::string load_name_repository;
 };
 
 struct CopyResult {
@@ -39,6 +43,10 @@ struct CopyResult {
 // token stops every transfer (Cancelled).
 CopyResult copy_image(ImageSource& source, ImageSink& sink, const CopyOptions& options,
                       const Context& context = {});
+// The same, for a graph the caller read already (read_image_graph(source)): so that a broken
+// source is refused before the sink is even opened (a registry sink probes the registry).
+CopyResult copy_image(ImageSource& source, const ImageGraph& graph, ImageSink& sink,
+                      const CopyOptions& options, const Context& context = {});
 
 struct RegistryOptions;
 // `ckimg copy`: opens `source` (as open_image_source does) and `destination` ("oci:DIR[:TAG]",

@@ -27,7 +27,7 @@ constexpr int kCancelPollMs = 100;
 // Waits until a pipe (or terminal, socket) has data or its end, looking at `cancel` meanwhile:
 // a blocked read() is not woken by a signal that arrives just before it, and a signal handled
 // by another thread does not wake it at all, so a stalled standard input would ignore Ctrl-C.
-void wait_readable(int fd, const std::atomic<bool>* cancel) {
+void wait_readable(int fd, const CancelToken* cancel) {
     if (cancel == nullptr) return;
     for (;;) {
         throw_if_cancelled(cancel);
@@ -42,7 +42,7 @@ void wait_readable(int fd, const std::atomic<bool>* cancel) {
 class FdSource : public ByteSource {
 public:
     // `cancel`, when not null, is watched while a read waits for data (pipes only).
-    FdSource(int fd, std::string prefix, std::string what, const std::atomic<bool>* cancel)
+    FdSource(int fd, std::string prefix, std::string what, const CancelToken* cancel)
         : fd_(fd), prefix_(std::move(prefix)), what_(std::move(what)), cancel_(cancel) {}
 
     std::size_t read(std::uint8_t* buffer, std::size_t capacity) override {
@@ -64,11 +64,11 @@ private:
     int fd_;
     std::string prefix_;
     std::string what_;
-    const std::atomic<bool>* cancel_;
+    const CancelToken* cancel_;
 };
 
 std::size_t read_fully(int fd, unsigned char* buffer, std::size_t size, off_t offset,
-                       const std::atomic<bool>* cancel) {
+                       const CancelToken* cancel) {
     std::size_t done = 0;
     while (done < size) {
         if (offset < 0) wait_readable(fd, cancel);
@@ -118,7 +118,7 @@ struct ArchiveInput::Callbacks {
     }
 };
 
-ArchiveInput::ArchiveInput(const std::string& path, const std::atomic<bool>* cancel)
+ArchiveInput::ArchiveInput(const std::string& path, const CancelToken* cancel)
     : buffer_(kBlock), cancel_(cancel) {
     std::string what = path == "-" ? "standard input" : path;
     if (path == "-") {
@@ -138,7 +138,7 @@ ArchiveInput::ArchiveInput(const std::string& path, const std::atomic<bool>* can
     // The magic number: peeked at in a file, read (and handed out again) from a pipe.
     unsigned char magic[4] = {};
     // A file's reads never wait for a writer: only a pipe's are watched for `cancel`.
-    const std::atomic<bool>* watch = seekable_ ? nullptr : cancel;
+    const CancelToken* watch = seekable_ ? nullptr : cancel;
     auto got = read_fully(fd_, magic, sizeof magic, seekable_ ? offset : -1, watch);
     std::string prefix;
     if (!seekable_) prefix.assign(reinterpret_cast<const char*>(magic), got);
@@ -177,7 +177,7 @@ void ArchiveInput::finish(const std::string& where) {
         }
     } catch (const Error& error) {
         if (dynamic_cast<const IoError*>(&error) != nullptr) throw;
-        if (cancel_ != nullptr && cancel_->load()) throw; // interrupted, not corrupt
+        if (cancel_ != nullptr && cancel_->cancelled()) throw; // interrupted, not corrupt
         throw InputError(where + ": truncated or corrupt archive (" + error.what() + ")");
     }
 }

@@ -5,6 +5,7 @@
 // is read too (at most 1 MiB: tar record padding), so that the last trailer is checked.
 #pragma once
 
+#include <ckimg/context.hpp>
 #include <ckimg/stream.hpp>
 
 #include <atomic>
@@ -22,7 +23,7 @@ class ArchiveInput {
 public:
     // Opens `path` ("-" is standard input); throws IoError. A read from a pipe that waits for
     // data throws Error("interrupted") once `cancel` (when not null) becomes true.
-    explicit ArchiveInput(const std::string& path, const std::atomic<bool>* cancel = nullptr);
+    explicit ArchiveInput(const std::string& path, const CancelToken* cancel = nullptr);
     ~ArchiveInput();
     ArchiveInput(const ArchiveInput&) = delete;
     ArchiveInput& operator=(const ArchiveInput&) = delete;
@@ -45,7 +46,7 @@ private:
     std::unique_ptr<ByteSource> decompressed_;
     std::vector<std::uint8_t> buffer_;
     std::exception_ptr error_;
-    const std::atomic<bool>* cancel_;
+    const CancelToken* cancel_;
 };
 
 } // namespace ckimg

@@ -27,7 +27,7 @@ nlohmann::json to_json(const CheckpointInfo& info) {
 }
 
 CheckpointInfo validate_checkpoint(const std::string& path, std::uint64_t max_size,
-                                   const std::atomic<bool>* cancel) {
+                                   const CancelToken* cancel) {
     CheckpointArchive archive(path, cancel);
     archive.set_max_size(max_size);
     archive.scan([](ArchiveEntry&) {});

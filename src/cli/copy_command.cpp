@@ -61,10 +61,10 @@ void add_copy_command(CLI::App& app, Invocation& invocation) {
                 "  ckimg copy localhost:5000/ckpt:v1 localhost:5000/mirror/ckpt:v1 --insecure\n"
                 "  ckimg copy oci-archive:ckpt.oci.tar registry.example.com/team/ckpt:v1 --json");
     cmd->add_option("source", flags->source,
-                    "oci:DIR[:TAG], oci-archive:FILE[:TAG] or [docker://]HOST/REPO[:TAG][@DIGEST]")
+                    "oci:DIR[:REF], oci-archive:FILE[:REF] or [docker://]HOST/REPO[:TAG][@DIGEST]")
         ->required();
     cmd->add_option("destination", flags->destination,
-                    "oci:DIR[:TAG], oci-archive:FILE[:TAG] or [docker://]HOST/REPO[:TAG]")
+                    "oci:DIR[:REF], oci-archive:FILE[:REF] or [docker://]HOST/REPO[:TAG]")
         ->required();
     cmd->add_option("--tag", flags->tags, "Extra tag for the destination (repeatable)");
     cmd->add_flag("--json", flags->json, "Print the result as one JSON object on stdout");

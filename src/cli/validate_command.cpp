@@ -8,7 +8,7 @@ namespace ckimg::cli {
 namespace {
 
 int run_validate(const std::string& archive, bool json, const std::string& max_size,
-                 const std::atomic<bool>* cancel) {
+                 const CancelToken* cancel) {
     auto info = validate_checkpoint(
         archive, max_size.empty() ? 0 : parse_size(max_size, "--max-size"), cancel);
     if (json) {

@@ -41,6 +41,20 @@ std::string source_tag(const std::string& source) {
     return Reference::parse(source).tag;
 }
 
+// A registry source's repository with its registry ("localhost:5000/team/counter"), for the
+// name `podman load` gives a local copy tagged with a bare tag; empty for a layout or archive
+// source, whose repository is unknown.
+std::string repository_of(const ImageSource& source) {
+    auto name = source.describe();
+    if (is_local_target(name)) return "";
+    try {
+        auto reference = Reference::parse(name);
+        return reference.registry + "/" + reference.repository;
+    } catch (const UsageError&) {
+        return "";
+    }
+}
+
 std::vector<std::string> with_first(std::string first, const std::vector<std::string>& more) {
     std::vector<std::string> tags;
     if (!first.empty()) tags.push_back(std::move(first));
@@ -68,9 +82,10 @@ CopyResult copy_to_registry(ImageSource& source, const Reference& target,
                             const RegistryOptions& registry, CopyOptions options,
                             const Context& context) {
     check_target_digest(target, source.root());
+    auto graph = read_image_graph(source); // a broken image is refused before the registry is
     RegistrySink sink(target, registry, context);
     options.tags = with_first(target.tag, options.tags);
-    auto result = copy_image(source, sink, options, context);
+    auto result = copy_image(source, graph, sink, options, context);
     result.destination = target.str();
     return result;
 }
@@ -87,6 +102,7 @@ CopyResult copy(const std::string& source, const std::string& destination,
     auto tag = !target.tag.empty() ? target.tag : source_tag(source);
     auto local = options;
     local.tags = with_first(tag.empty() ? "latest" : tag, options.tags);
+    local.load_name_repository = repository_of(*image);
     if (target.kind == LocalTarget::Kind::layout)
         return copy_to_layout(*image, target.path, local, context);
     OciArchiveSink sink(target.path);
@@ -115,6 +131,7 @@ PullResult pull_image(ImageSource& source, const std::string& dir, const std::st
     CopyOptions copy_options;
     copy_options.tags = {tag};
     copy_options.jobs = options.registry.jobs;
+    copy_options.load_name_repository = repository_of(source);
     auto copied = copy_to_layout(source, dir, copy_options, context);
     PullResult result;
     result.source = copied.source;
@@ -135,6 +152,8 @@ PullResult pull(const std::string& source, const std::string& destination,
                          "\"");
     auto tag = !target.tag.empty() ? target.tag : source_tag(source);
     auto image = open_image_source(source, options.registry, context);
+    if (!options.decryption.keys.empty())
+        image = decrypting_source(std::move(image), options.decryption);
     return pull_image(*image, target.path, tag.empty() ? "latest" : tag, options, context);
 }
 

@@ -4,6 +4,8 @@
 #include <ckimg/error.hpp>
 #include <ckimg/transport.hpp>
 
+#include "core/checked_math.hpp"
+
 #include <algorithm>
 #include <exception>
 #include <mutex>
@@ -125,7 +127,10 @@ private:
         report(progress);
         std::lock_guard lock(mutex_);
         ++result_.copied;
-        result_.bytes += progress.total;
+        // Sizes are the manifest's (checked against the bytes, but never trusted to add up).
+        auto sum = checked_add<std::uint64_t>(result_.bytes, progress.total);
+        if (!sum) throw InputError("the copied blobs' sizes add up to more than 2^64 bytes");
+        result_.bytes = *sum;
     }
 
     void report(const TransferProgress& progress) {
@@ -151,6 +156,11 @@ private:
 CopyResult copy_image(ImageSource& source, ImageSink& sink, const CopyOptions& options,
                       const Context& context) {
     auto graph = read_image_graph(source); // every manifest checked before a byte is written
+    return copy_image(source, graph, sink, options, context);
+}
+
+CopyResult copy_image(ImageSource& source, const ImageGraph& graph, ImageSink& sink,
+                      const CopyOptions& options, const Context& context) {
     context.throw_if_cancelled();
     CopyResult result;
     result.source = source.describe();
@@ -164,8 +174,12 @@ CopyResult copy_image(ImageSource& source, ImageSink& sink, const CopyOptions& o
     result.root = source.root();
     result.root.annotations.clear(); // a layout source's tag is not the image's
     context.throw_if_cancelled();
-    for (const auto& tag : options.tags)
-        sink.tag(result.root, tag);
+    for (const auto& tag : options.tags) {
+        auto named = result.root;
+        auto name = image_load_name(tag, options.load_name_repository);
+        if (!name.empty()) named.annotations[kContainerdImageName] = name;
+        sink.tag(named, tag);
+    }
     sink.commit();
     return result;
 }

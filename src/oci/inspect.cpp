@@ -167,7 +167,7 @@ InspectReport inspect(const std::string& target, const InspectOptions& options,
     if (is_archive_target(target)) {
         InspectReport report;
         report.target = target;
-        report.checkpoint = validate_checkpoint(target, 0, options.cancel);
+        report.checkpoint = validate_checkpoint(target, 0, context.cancel);
         return report;
     }
     auto source = open_image_source(target, options.registry, context);
