@@ -3,8 +3,8 @@
 
 #include <ckimg/checkpoint.hpp>
 #include <ckimg/compression.hpp>
-#include <ckimg/encryption.hpp>
 #include <ckimg/context.hpp>
+#include <ckimg/encryption.hpp>
 #include <ckimg/format.hpp>
 #include <ckimg/progress.hpp>
 #include <ckimg/registry.hpp>
@@ -50,6 +50,9 @@ struct BuildResult {
 // ("layer 1", ...; total 0: not known in advance) and, with --push, the upload's; its cancel
 // token stops the build, which cleans up and throws Cancelled.
 BuildResult build_image(const BuildOptions& options, const Context& context = {});
+// The same from an archive already opened (a stream, say: convert's); options.archive unused.
+BuildResult build_image(CheckpointArchive& archive, const BuildOptions& options,
+                        const Context& context = {});
 // Builds into an arbitrary sink (used by build --push and by tests): every blob, the config,
 // the manifest and the index. It tags nothing and does not commit the sink: the caller does,
 // as each sink of a build needs its own tags.

@@ -69,11 +69,18 @@ public:
     // `path` "-" is standard input. Once `cancel` is cancelled (SIGINT, SIGTERM), the scan
     // throws Cancelled at the next block read, so that the caller can clean up.
     explicit CheckpointArchive(std::string path, const CancelToken* cancel = nullptr);
+    // Reads the archive from `source`, a stream (an image being converted, say), named `name` in
+    // every message as a path would be.
+    CheckpointArchive(std::unique_ptr<ByteSource> source, std::string name,
+                      const CancelToken* cancel = nullptr);
     ~CheckpointArchive();
     CheckpointArchive(const CheckpointArchive&) = delete;
     CheckpointArchive& operator=(const CheckpointArchive&) = delete;
 
+    // The archive's path, or the name it was given; is_file(): a path to a file that may be
+    // opened again (not standard input, not a stream).
     const std::string& path() const { return path_; }
+    bool is_file() const { return is_file_; }
     // Throws the scan's Error("interrupted") once `cancel` is set: for callers that read the
     // archive's file themselves (a layer that is the archive's bytes).
     void throw_if_cancelled() const;
@@ -93,7 +100,10 @@ public:
 
 private:
     struct Impl;
+    void open_reader();
+
     std::string path_;
+    bool is_file_ = false;
     std::unique_ptr<Impl> impl_;
     const CancelToken* cancel_;
 };

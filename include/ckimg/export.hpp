@@ -5,8 +5,8 @@
 #pragma once
 
 #include <ckimg/build.hpp>
-#include <ckimg/encryption.hpp>
 #include <ckimg/context.hpp>
+#include <ckimg/encryption.hpp>
 #include <ckimg/format.hpp>
 #include <ckimg/registry.hpp>
 #include <ckimg/source.hpp>
@@ -48,10 +48,10 @@ ExportResult export_checkpoint(const ExportOptions& options, const Context& cont
 nlohmann::json to_json(const ExportResult& result);
 
 struct ConvertOptions {
-    std::string source;       // as ExportOptions::source
-    RegistryOptions registry; // to read the source
+    std::string source;           // as ExportOptions::source
+    RegistryOptions registry;     // to read the source
     DecryptionOptions decryption; // --decryption-key, for an encrypted source
-    BuildOptions build;       // where and how to write; build.archive is set by convert_image
+    BuildOptions build;           // where and how to write (build.archive is not used)
 };
 
 struct ConvertResult {

@@ -67,6 +67,25 @@ private:
     const CancelToken* cancel_;
 };
 
+// A stream as a ByteSource, handing out `prefix` (bytes already read from it) first.
+class PrefixedSource : public ByteSource {
+public:
+    PrefixedSource(std::unique_ptr<ByteSource> inner, std::string prefix)
+        : inner_(std::move(inner)), prefix_(std::move(prefix)) {}
+
+    std::size_t read(std::uint8_t* buffer, std::size_t capacity) override {
+        if (prefix_.empty()) return inner_->read(buffer, capacity);
+        auto n = std::min(capacity, prefix_.size());
+        std::memcpy(buffer, prefix_.data(), n);
+        prefix_.erase(0, n);
+        return n;
+    }
+
+private:
+    std::unique_ptr<ByteSource> inner_;
+    std::string prefix_;
+};
+
 std::size_t read_fully(int fd, unsigned char* buffer, std::size_t size, off_t offset,
                        const CancelToken* cancel) {
     std::size_t done = 0;
@@ -143,6 +162,24 @@ ArchiveInput::ArchiveInput(const std::string& path, const CancelToken* cancel)
     std::string prefix;
     if (!seekable_) prefix.assign(reinterpret_cast<const char*>(magic), got);
     raw_ = std::make_unique<FdSource>(fd_, std::move(prefix), what, watch);
+    detect_compression(magic, got);
+}
+
+ArchiveInput::ArchiveInput(std::unique_ptr<ByteSource> source, const CancelToken* cancel)
+    : buffer_(kBlock), cancel_(cancel) {
+    unsigned char magic[4] = {};
+    std::size_t got = 0;
+    while (got < sizeof magic) {
+        auto n = source->read(magic + got, sizeof magic - got);
+        if (n == 0) break;
+        got += n;
+    }
+    raw_ = std::make_unique<PrefixedSource>(std::move(source),
+                                            std::string(reinterpret_cast<const char*>(magic), got));
+    detect_compression(magic, got);
+}
+
+void ArchiveInput::detect_compression(const unsigned char* magic, std::size_t got) {
     if (got >= 2 && magic[0] == 0x1f && magic[1] == 0x8b)
         decompressed_ = make_decompressor(Compression::gzip, *raw_);
     else if (got == 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f &&

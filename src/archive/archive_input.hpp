@@ -8,7 +8,6 @@
 #include <ckimg/context.hpp>
 #include <ckimg/stream.hpp>
 
-#include <atomic>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -24,6 +23,8 @@ public:
     // Opens `path` ("-" is standard input); throws IoError. A read from a pipe that waits for
     // data throws Error("interrupted") once `cancel` (when not null) becomes true.
     explicit ArchiveInput(const std::string& path, const CancelToken* cancel = nullptr);
+    // Reads `source`, a stream (never seeked) whose own errors name it.
+    explicit ArchiveInput(std::unique_ptr<ByteSource> source, const CancelToken* cancel = nullptr);
     ~ArchiveInput();
     ArchiveInput(const ArchiveInput&) = delete;
     ArchiveInput& operator=(const ArchiveInput&) = delete;
@@ -38,6 +39,7 @@ public:
 
 private:
     struct Callbacks;
+    void detect_compression(const unsigned char* magic, std::size_t got);
     int fd_ = -1;
     bool owned_ = false;
     bool seekable_ = false;

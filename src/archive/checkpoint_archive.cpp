@@ -142,28 +142,38 @@ std::string engine_display_name(Engine engine) {
 
 CheckpointArchive::CheckpointArchive(std::string path, const CancelToken* cancel)
     : path_(std::move(path)), impl_(std::make_unique<Impl>()), cancel_(cancel) {
-    auto* reader = archive_read_new();
-    if (reader == nullptr) throw Error("cannot allocate an archive reader");
-    impl_->reader = reader;
-    // gzip and zstd are decompressed by ArchiveInput (which checks what libarchive does not).
-    archive_read_support_filter_none(reader);
-    archive_read_support_format_tar(reader);
     if (path_ == "-") {
         impl_->input = std::make_unique<ArchiveInput>(path_, cancel_);
-        if (impl_->input->open(reader) != ARCHIVE_OK) {
-            impl_->input->rethrow_read_error("standard input");
-            throw_open_error(reader, "standard input");
-        }
+        open_reader();
         return;
     }
     struct stat status {};
     if (::stat(path_.c_str(), &status) != 0) throw IoError(errno_message(path_));
     if (S_ISDIR(status.st_mode))
         throw InputError(path_ + ": is a directory, not a checkpoint archive");
+    is_file_ = true;
     impl_->input = std::make_unique<ArchiveInput>(path_, cancel_);
+    open_reader();
+}
+
+CheckpointArchive::CheckpointArchive(std::unique_ptr<ByteSource> source, std::string name,
+                                     const CancelToken* cancel)
+    : path_(std::move(name)), impl_(std::make_unique<Impl>()), cancel_(cancel) {
+    impl_->input = std::make_unique<ArchiveInput>(std::move(source), cancel_);
+    open_reader();
+}
+
+void CheckpointArchive::open_reader() {
+    auto* reader = archive_read_new();
+    if (reader == nullptr) throw Error("cannot allocate an archive reader");
+    impl_->reader = reader;
+    // gzip and zstd are decompressed by ArchiveInput (which checks what libarchive does not).
+    archive_read_support_filter_none(reader);
+    archive_read_support_format_tar(reader);
+    const std::string where = path_ == "-" ? "standard input" : path_;
     if (impl_->input->open(reader) != ARCHIVE_OK) {
-        impl_->input->rethrow_read_error(path_);
-        throw_open_error(reader, path_);
+        impl_->input->rethrow_read_error(where);
+        throw_open_error(reader, where);
     }
 }
 

@@ -1,3 +1,4 @@
+#include "cli/build_flags.hpp"
 #include "cli/command.hpp"
 #include "cli/crypto_flags.hpp"
 #include "cli/registry_flags.hpp"
@@ -11,51 +12,35 @@ namespace {
 
 struct ConvertFlags {
     std::string source;
-    std::string output;
-    std::string format;
-    std::string tag;
-    std::string compression = "gzip";
-    std::optional<int> level;
-    std::string base_image;
-    std::string push;
-    bool json = false;
-    bool quiet = false;
-    RegistryFlags registry;
-    EncryptionFlags encryption;
+    BuildFlags build; // every flag of `build`, --format required
     std::vector<std::string> decryption_keys;
 };
 
 ConvertOptions to_options(const ConvertFlags& flags, const CancelToken* cancel) {
     ConvertOptions options;
     options.source = flags.source;
-    options.registry = to_registry_options(flags.registry);
-    auto& build = options.build;
-    build.destination = flags.output;
-    build.tag = flags.tag;
-    build.format = flags.format;
-    build.compression = parse_compression(flags.compression);
-    build.level = flags.level;
-    build.encryption = to_encryption_options(flags.encryption);
+    options.build = to_build_options(flags.build, "", cancel);
+    // The push's registry options when there is a push: a password missing from --creds is
+    // asked for once.
+    options.registry = options.build.push ? options.build.push_options.registry
+                                          : to_registry_options(flags.build.registry);
     options.decryption = to_decryption_options(flags.decryption_keys);
-    if (!flags.base_image.empty())
-        build.format_options.base_image = base_image_descriptor(
-            flags.base_image, options.registry, command_context(cancel, flags.registry));
-    if (!flags.push.empty()) {
-        build.push = Reference::parse(flags.push);
-        build.push_options.registry = options.registry;
-    }
     return options;
 }
 
 int run_convert(const ConvertFlags& flags, const CancelToken* cancel) {
-    auto result = convert_image(to_options(flags, cancel), command_context(cancel, flags.registry));
+    auto options = to_options(flags, cancel);
+    ProgressDisplay progress(!flags.build.json && !flags.build.quiet);
+    auto result =
+        convert_image(options, command_context(cancel, flags.build.registry, progress.callback()));
     print_warnings(result.build.plan.warnings);
-    if (flags.json) {
+    if (flags.build.json) {
         print_json(to_json(result));
-    } else if (!flags.quiet) {
+    } else if (!flags.build.quiet) {
         print_human("Converted " + printable(result.source) + " (" + result.source_format +
                     ") into " + printable(result.build.reference) + " (" + result.build.format +
                     "), digest " + result.build.root.digest.str());
+        if (result.build.push) report_push(*result.build.push, false, false);
     }
     return 0;
 }
@@ -64,10 +49,12 @@ int run_convert(const ConvertFlags& flags, const CancelToken* cancel) {
 
 void add_convert_command(CLI::App& app, Invocation& invocation) {
     auto flags = std::make_shared<ConvertFlags>();
+    flags->build.format.clear();
     auto* cmd = app.add_subcommand("convert", "Rewrite a checkpoint image in another format");
     cmd->footer("The source's format is detected; its archive streams through a pipe into a "
                 "build in the new format, losslessly\n(every entry, its contents and its order "
-                "are kept) and without an intermediate file.\n\nExamples:\n"
+                "are kept) and without an intermediate file. Every flag of build applies.\n\n"
+                "Examples:\n"
                 "  ckimg convert oci:./counter-ckpt:latest -o oci:./counter-std:latest "
                 "--format oci-checkpoint\n"
                 "  ckimg convert registry.example.com/ckpt:v1 --format crio --push "
@@ -75,23 +62,9 @@ void add_convert_command(CLI::App& app, Invocation& invocation) {
     cmd->add_option("source", flags->source,
                     "oci:DIR[:REF], oci-archive:FILE[:REF] or [docker://]HOST/REPO[:TAG][@DIGEST]")
         ->required();
-    cmd->add_option("-o,--output", flags->output,
-                    "Destination oci:DIR[:REF] or oci-archive:FILE[:REF] "
-                    "(default oci:./<container>-checkpoint:latest)");
-    cmd->add_option("--format", flags->format, "Format to write (see 'ckimg formats')")->required();
-    cmd->add_option("--tag", flags->tag, "Tag to give the image (overrides the destination's)");
-    cmd->add_option("--compression", flags->compression, "Layer compression: gzip, zstd or none")
-        ->check(CLI::IsMember({"gzip", "zstd", "none"}));
-    cmd->add_option("--level", flags->level, "Compression level (gzip 0-9, zstd 1-19)");
-    add_encryption_flags(cmd, flags->encryption);
+    add_build_flags(*cmd, flags->build);
+    cmd->get_option("--format")->description("Format to write (see 'ckimg formats')")->required();
     add_decryption_flag(cmd, flags->decryption_keys);
-    cmd->add_option("--base-image", flags->base_image,
-                    "The checkpointed container's image (oci:..., registry reference): "
-                    "the image links to it as subject (registry referrers API)");
-    cmd->add_option("--push", flags->push, "Also push to this registry reference");
-    cmd->add_flag("--json", flags->json, "Print the result as one JSON object on stdout");
-    cmd->add_flag("-q,--quiet", flags->quiet, "Print nothing on success");
-    add_registry_flags(*cmd, flags->registry, true);
     cmd->callback([flags, &invocation] {
         invocation.run = [flags, cancel = invocation.cancel] {
             return run_convert(*flags, cancel);

@@ -144,6 +144,12 @@ BuildResult build_into_default_layout(CheckpointArchive& archive, const BuildOpt
     return result;
 }
 
+void check_tag(const std::string& tag) {
+    if (!tag.empty() && !valid_image_ref(tag))
+        throw UsageError("invalid --tag \"" + tag +
+                         "\" (a tag such as v1, or a name such as localhost/counter:v1)");
+}
+
 } // namespace
 
 BuildResult build_into(CheckpointArchive& archive, ImageSink& sink, const BuildOptions& options,
@@ -164,12 +170,16 @@ BuildResult build_into(CheckpointArchive& archive, ImageSink& sink, const BuildO
 }
 
 BuildResult build_image(const BuildOptions& options, const Context& context) {
-    const Format& format = find_format(options.format); // fail on a bad name before reading
-    (void)format;
-    if (!options.tag.empty() && !valid_image_ref(options.tag))
-        throw UsageError("invalid --tag \"" + options.tag +
-                         "\" (a tag such as v1, or a name such as localhost/counter:v1)");
+    find_format(options.format); // fail on a bad name before reading
+    check_tag(options.tag);
     CheckpointArchive archive(options.archive, context.cancel);
+    return build_image(archive, options, context);
+}
+
+BuildResult build_image(CheckpointArchive& archive, const BuildOptions& options,
+                        const Context& context) {
+    find_format(options.format);
+    check_tag(options.tag);
     archive.set_max_size(options.max_size);
     if (options.destination.empty() && options.push)
         return build_with_push(archive, nullptr, options,

@@ -120,9 +120,8 @@ struct Candidate {
 };
 
 std::optional<Candidate> qualify(CheckpointArchive& archive) {
-    const std::string& path = archive.path();
-    if (path == "-") return std::nullopt;
-    Candidate candidate{std::make_unique<FileHandle>(path)};
+    if (!archive.is_file()) return std::nullopt;
+    Candidate candidate{std::make_unique<FileHandle>(archive.path())};
     int fd = candidate.file->get();
     if (fd < 0 || ::fstat(fd, &candidate.before) != 0 || !S_ISREG(candidate.before.st_mode))
         return std::nullopt;

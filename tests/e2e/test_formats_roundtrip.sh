@@ -128,6 +128,32 @@ assert_file_absent "$WORK/tampered.tar"
 ck_fails 1 "does not match its digest" tampered-convert convert "oci:$WORK/tampered:latest" \
     --format crio -o "oci:$WORK/tampered-crio:latest"
 assert_file_absent "$WORK/tampered-crio"
+# The source's own error, not the build's view of a stream that stopped.
+! grep -q "truncated or corrupt" "$WORK/tampered-convert.err" ||
+    fail "convert wrapped the source's error: $(cat "$WORK/tampered-convert.err")"
+
+step "convert takes build's flags (--annotation, --label, --platform, --created, --max-size, --push-tag)"
+"$CKIMG" convert "oci:$WORK/std:latest" --format crio -o "oci:$WORK/flags:latest" \
+    --annotation org.example.note=hello --label team=ops --platform linux/arm64 \
+    --created 2026-01-02T03:04:05Z --push "$REG_HOST/rt/conv:flags" --push-tag flags2 \
+    "${F[@]}" --json >"$WORK/flags.json" || fail "convert with build's flags"
+python3 - "$WORK/flags" <<'PY' || fail "convert's flags are not in the image"
+import json, sys, os
+d = sys.argv[1]
+blob = lambda digest: json.load(open(os.path.join(d, "blobs/sha256", digest.split(":")[1])))
+node = blob(json.load(open(os.path.join(d, "index.json")))["manifests"][0]["digest"])
+while "manifests" in node:
+    node = blob(node["manifests"][0]["digest"])
+config = blob(node["config"]["digest"])
+assert node.get("annotations", {}).get("org.example.note") == "hello", node.get("annotations")
+assert config["config"]["Labels"]["team"] == "ops", config["config"]
+assert config["architecture"] == "arm64", config["architecture"]
+assert config["created"] == "2026-01-02T03:04:05Z", config["created"]
+PY
+[[ -n $(reg_manifest_digest rt/conv flags2) ]] || fail "--push-tag flags2 is not on the registry"
+ck_fails 1 "limit (--max-size)" convert-max-size convert "oci:$WORK/std:latest" --format crio \
+    -o "oci:$WORK/small:latest" --max-size 1K
+assert_file_absent "$WORK/small"
 
 step "skopeo reads and copies the oci-checkpoint artifact"
 reg_skopeo_inspect_raw rt/crio-oci-checkpoint:v1 >"$WORK/raw-index.json"
