@@ -14,10 +14,7 @@ enum class Compression { none, gzip, zstd };
 
 Compression parse_compression(const std::string& name);
 std::string to_string(Compression compression);
-// The OCI layer media type for a tar with this compression.
-std::string layer_media_type(Compression compression);
-// Which compression a layer media type implies; nullopt for a media type that is not a layer.
-std::optional<Compression> compression_of_media_type(const std::string& media_type);
+// Media types and their compression: <ckimg/media_types.hpp>.
 
 // A sink that compresses what it is given into `next`. `level` nullopt means the default.
 // finish() ends the compressed stream and finishes `next`.

@@ -28,27 +28,6 @@ std::string to_string(Compression compression) {
     return "none";
 }
 
-std::string layer_media_type(Compression compression) {
-    switch (compression) {
-    case Compression::gzip:
-        return media_type::oci_layer_gzip;
-    case Compression::zstd:
-        return media_type::oci_layer_zstd;
-    case Compression::none:
-        return media_type::oci_layer_tar;
-    }
-    return media_type::oci_layer_tar;
-}
-
-std::optional<Compression> compression_of_media_type(const std::string& media_type) {
-    if (media_type == media_type::oci_layer_gzip ||
-        media_type == "application/vnd.docker.image.rootfs.diff.tar.gzip")
-        return Compression::gzip;
-    if (media_type == media_type::oci_layer_zstd) return Compression::zstd;
-    if (media_type == media_type::oci_layer_tar) return Compression::none;
-    return std::nullopt;
-}
-
 namespace {
 
 class PassThroughSink : public ByteSink {

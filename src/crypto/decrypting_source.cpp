@@ -150,12 +150,12 @@ private:
         for (auto& entry : doc["layers"]) {
             ++index;
             Descriptor layer = descriptor_from_json(entry, inner_->describe() + ": layer");
-            if (!crypto::is_encrypted_media_type(layer.media_type)) continue;
+            if (!is_encrypted_media_type(layer.media_type)) continue;
             std::string label = inner_->describe() + ": layer " + std::to_string(index) + " (" +
                                 layer.digest.str().substr(0, 19) + ") of manifest " +
                                 manifest.digest.str().substr(0, 19);
             auto unwrapped = crypto::unwrap_layer(layer, keys_, label);
-            entry["mediaType"] = crypto::decrypted_media_type(layer.media_type);
+            entry["mediaType"] = decrypted_media_type(layer.media_type);
             entry["digest"] = unwrapped.plain_digest.str();
             auto kept = crypto::without_encryption_annotations(layer.annotations);
             if (kept.empty())
@@ -186,7 +186,7 @@ std::unique_ptr<ImageSource> decrypting_source(std::unique_ptr<ImageSource> inne
 
 std::optional<LayerEncryptionInfo> layer_encryption_info(const Descriptor& layer,
                                                          const std::string& where) {
-    if (!crypto::is_encrypted_media_type(layer.media_type)) return std::nullopt;
+    if (!is_encrypted_media_type(layer.media_type)) return std::nullopt;
     auto summary = crypto::summarize_encryption(layer, where);
     return LayerEncryptionInfo{summary.cipher, summary.recipients};
 }

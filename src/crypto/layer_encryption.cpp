@@ -10,8 +10,6 @@ namespace ckimg::crypto {
 
 namespace {
 
-constexpr std::string_view kSuffix = "+encrypted";
-
 const std::string& annotation(const Descriptor& d, const char* name, std::size_t limit,
                               const std::string& layer) {
     auto it = d.annotations.find(name);
@@ -102,21 +100,6 @@ UnwrappedLayer parse_private_options(const Secret& text, const PublicOptions& pu
 }
 
 } // namespace
-
-bool is_encrypted_media_type(const std::string& media_type) {
-    return media_type.size() > kSuffix.size() &&
-           media_type.compare(media_type.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0;
-}
-
-std::string encrypted_media_type(const std::string& media_type) {
-    return is_encrypted_media_type(media_type) ? media_type : media_type + std::string(kSuffix);
-}
-
-std::string decrypted_media_type(const std::string& media_type) {
-    return is_encrypted_media_type(media_type)
-               ? media_type.substr(0, media_type.size() - kSuffix.size())
-               : media_type;
-}
 
 std::string private_options_json(const LayerSecrets& secrets, const Digest& plain_digest) {
     nlohmann::ordered_json j;

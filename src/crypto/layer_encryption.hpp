@@ -4,6 +4,8 @@
 // media types, as containers/ocicrypt's encryption.go and blockcipher package write them.
 #pragma once
 
+#include <ckimg/media_types.hpp>
+
 #include "crypto/keys.hpp"
 #include "crypto/layer_cipher.hpp"
 
@@ -22,10 +24,7 @@ inline constexpr const char* kEncryptionAnnotationPrefix = "org.opencontainers.i
 inline constexpr std::size_t kMaxKeysAnnotation = 1 << 20;
 inline constexpr std::size_t kMaxPubOptsAnnotation = 64 * 1024;
 
-bool is_encrypted_media_type(const std::string& media_type);
-std::string encrypted_media_type(const std::string& media_type);
-// The media type without "+encrypted" (unchanged if it has none).
-std::string decrypted_media_type(const std::string& media_type);
+// The "+encrypted" media types: <ckimg/media_types.hpp>.
 
 // The JSON of ocicrypt's PrivateLayerBlockCipherOptions and PublicLayerBlockCipherOptions,
 // fields in Go's order.

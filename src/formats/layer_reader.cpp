@@ -20,11 +20,6 @@ namespace {
 
 constexpr std::size_t kReadBlock = 1 << 20;
 
-bool ends_with(const std::string& text, const std::string& suffix) {
-    return text.size() >= suffix.size() &&
-           text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 // Hashes what is read through it: the diff ID of a layer is the digest of its uncompressed tar.
 class HashingSource : public ByteSource {
 public:
@@ -108,9 +103,6 @@ private:
 
 Compression tar_layer_compression(const std::string& media_type, const std::string& where) {
     if (auto known = compression_of_media_type(media_type)) return *known;
-    if (ends_with(media_type, ".tar+gzip")) return Compression::gzip;
-    if (ends_with(media_type, ".tar+zstd")) return Compression::zstd;
-    if (ends_with(media_type, ".tar")) return Compression::none;
     throw InputError(where + ": media type \"" + media_type + "\" is not a tar layer");
 }
 

@@ -74,10 +74,8 @@ std::optional<Role> parse_role(const std::string& name) {
 }
 
 std::string layer_media_type(Role role, Compression compression) {
-    std::string type = "application/vnd.oci.image.checkpoint." + role_name(role) + ".v1.tar";
-    if (compression == Compression::gzip) return type + "+gzip";
-    if (compression == Compression::zstd) return type + "+zstd";
-    return type;
+    return tar_media_type("application/vnd.oci.image.checkpoint." + role_name(role) + ".v1.tar",
+                          compression);
 }
 
 Role role_of_path(const std::string& path) {
@@ -230,7 +228,7 @@ std::vector<LayerRecord> parse_layers(const json& config, const std::vector<Desc
         auto role = parse_role(text(list[i], "role"));
         if (!role) refuse(where, "layer " + std::to_string(i) + " has no known role");
         // An encrypted layer (ocicrypt) is described by its plain media type.
-        auto media_type = crypto::decrypted_media_type(layers[i].media_type);
+        auto media_type = decrypted_media_type(layers[i].media_type);
         auto compression = tar_layer_compression(media_type, where);
         if (media_type != layer_media_type(*role, compression))
             refuse(where, "layer " + std::to_string(i) + " has media type \"" +

@@ -13,6 +13,7 @@
 #include "crypto/layer_encryption.hpp"
 
 #include <ckimg/error.hpp>
+#include <ckimg/media_types.hpp>
 
 #include "core/json_limits.hpp"
 #include "formats/checkpoint_annotations.hpp"
@@ -97,13 +98,13 @@ private:
         open.tar->finish();
         Layer layer = open.stream->finish();
         // The role's media type replaces the factory's, keeping "+encrypted" last.
-        bool encrypted = crypto::is_encrypted_media_type(layer.descriptor.media_type);
+        bool encrypted = is_encrypted_media_type(layer.descriptor.media_type);
         auto compression =
-            compression_of_media_type(crypto::decrypted_media_type(layer.descriptor.media_type));
+            compression_of_media_type(decrypted_media_type(layer.descriptor.media_type));
         layer.descriptor.media_type =
             layer_media_type(slots_[open.slot].role, compression.value_or(Compression::none));
         if (encrypted)
-            layer.descriptor.media_type = crypto::encrypted_media_type(layer.descriptor.media_type);
+            layer.descriptor.media_type = encrypted_media_type(layer.descriptor.media_type);
         return layer;
     }
 

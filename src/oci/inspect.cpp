@@ -123,16 +123,8 @@ nlohmann::json image_checkpoint_json(const CheckpointInfo& info) {
 
 } // namespace
 
-std::optional<std::string> layer_compression(const std::string& encrypted_media_type) {
-    const std::string suffix = "+encrypted";
-    std::string media_type =
-        ends_with(encrypted_media_type, suffix)
-            ? encrypted_media_type.substr(0, encrypted_media_type.size() - suffix.size())
-            : encrypted_media_type;
+std::optional<std::string> layer_compression(const std::string& media_type) {
     if (auto known = compression_of_media_type(media_type)) return to_string(*known);
-    if (ends_with(media_type, "+gzip") || ends_with(media_type, ".gzip")) return "gzip";
-    if (ends_with(media_type, "+zstd") || ends_with(media_type, ".zstd")) return "zstd";
-    if (ends_with(media_type, ".tar")) return "none";
     return std::nullopt;
 }
 

@@ -1,5 +1,7 @@
 #include "oci/layer_factory.hpp"
 
+#include <ckimg/media_types.hpp>
+
 #include "core/pipeline.hpp"
 #include "crypto/layer_encryptor.hpp"
 #include "oci/passthrough_layer.hpp"

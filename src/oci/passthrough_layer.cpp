@@ -5,6 +5,7 @@
 #include <ckimg/compression.hpp>
 #include <ckimg/digest.hpp>
 #include <ckimg/error.hpp>
+#include <ckimg/media_types.hpp>
 
 #include "core/pipeline.hpp"
 

@@ -1,5 +1,6 @@
 #include <ckimg/compression.hpp>
 #include <ckimg/error.hpp>
+#include <ckimg/media_types.hpp>
 
 #include "core/pipeline.hpp"
 
@@ -120,4 +121,25 @@ TEST_CASE("an error in the worker stage reaches the writer", "[pipeline]") {
             threaded.finish();
         }(),
         "disk full");
+}
+
+TEST_CASE("one rule maps every layer media type to its compression", "[compression][media_type]") {
+    CHECK(compression_of_media_type(media_type::oci_layer_gzip) == Compression::gzip);
+    CHECK(compression_of_media_type(media_type::oci_layer_zstd) == Compression::zstd);
+    CHECK(compression_of_media_type(media_type::oci_layer_tar) == Compression::none);
+    CHECK(compression_of_media_type("application/vnd.docker.image.rootfs.diff.tar.gzip") ==
+          Compression::gzip);
+    CHECK(compression_of_media_type("application/vnd.oci.image.checkpoint.memory.v1.tar+zstd") ==
+          Compression::zstd);
+    CHECK(compression_of_media_type(encrypted_media_type(media_type::oci_layer_gzip)) ==
+          Compression::gzip);
+    CHECK_FALSE(compression_of_media_type(media_type::oci_config));
+    CHECK_FALSE(compression_of_media_type("application/vnd.example+gzip")); // not a tar
+    for (auto compression : {Compression::none, Compression::gzip, Compression::zstd}) {
+        CHECK(compression_of_media_type(layer_media_type(compression)) == compression);
+        CHECK(compression_of_media_type(
+                  tar_media_type("application/x.pages.v1.tar", compression)) == compression);
+    }
+    CHECK(decrypted_media_type(encrypted_media_type("a.tar")) == "a.tar");
+    CHECK(encrypted_media_type(encrypted_media_type("a.tar")) == "a.tar+encrypted");
 }
