@@ -34,6 +34,8 @@ struct CopyResult {
     int mounted = 0;         // blobs the sink got without their bytes (cross-repository mount)
     std::uint64_t bytes = 0; // bytes of the blobs written
 };
+// --json of copy: pull's fields and mounted.
+nlohmann::json to_json(const CopyResult& result);
 
 // Reads and checks every manifest the source's root reaches first (a broken image writes
 // nothing), then copies the blobs in parallel (each reused when the sink has or can mount it,

@@ -27,6 +27,9 @@ struct PullResult {
     int present = 0;         // blobs the layout had already
     std::uint64_t bytes = 0; // bytes of the blobs copied
 };
+// --json of pull: source, destination, digest, mediaType, size, manifests, copied, present,
+// bytes.
+nlohmann::json to_json(const PullResult& result);
 
 // Copies everything the source's root reaches (every manifest of an index, configs, layers)
 // into the OCI layout at `dir`, created when missing, then tags the root `tag` (with

@@ -41,6 +41,9 @@ struct PushResult {
     int mounted = 0;
     std::uint64_t bytes = 0; // bytes uploaded
 };
+// --json of push (and build --push's "push"): reference, digest, mediaType, size, pushed,
+// skipped, mounted, bytes.
+nlohmann::json to_json(const PushResult& result);
 
 struct PushOptions {
     RegistryOptions registry;

@@ -16,19 +16,6 @@ struct CopyFlags {
     RegistryFlags registry;
 };
 
-nlohmann::json copy_json(const CopyResult& result) {
-    return {{"source", result.source},
-            {"destination", result.destination},
-            {"digest", result.root.digest.str()},
-            {"mediaType", result.root.media_type},
-            {"size", result.root.size},
-            {"manifests", result.manifests},
-            {"copied", result.copied},
-            {"present", result.present},
-            {"mounted", result.mounted},
-            {"bytes", result.bytes}};
-}
-
 int run_copy(const CopyFlags& flags, const CancelToken* cancel) {
     CopyOptions options;
     auto registry = to_registry_options(flags.registry);
@@ -38,7 +25,7 @@ int run_copy(const CopyFlags& flags, const CancelToken* cancel) {
     auto result = copy(flags.source, flags.destination, registry, options,
                        command_context(cancel, flags.registry, progress.callback()));
     if (flags.json) {
-        print_json(copy_json(result));
+        print_json(to_json(result));
     } else if (!flags.quiet) {
         print_human("Copied " + result.source + " to " + result.destination + " (" +
                     result.root.digest.str() + "): " + std::to_string(result.copied) +

@@ -17,18 +17,6 @@ struct PullFlags {
     std::vector<std::string> decryption_keys;
 };
 
-nlohmann::json pull_json(const PullResult& result) {
-    return {{"source", result.source},
-            {"destination", result.destination},
-            {"digest", result.root.digest.str()},
-            {"mediaType", result.root.media_type},
-            {"size", result.root.size},
-            {"manifests", result.manifests},
-            {"copied", result.copied},
-            {"present", result.present},
-            {"bytes", result.bytes}};
-}
-
 int run_pull(const PullFlags& flags, const CancelToken* cancel) {
     PullOptions options;
     options.registry = to_registry_options(flags.registry);
@@ -37,7 +25,7 @@ int run_pull(const PullFlags& flags, const CancelToken* cancel) {
     auto result = pull(flags.source, flags.output, options,
                        command_context(cancel, flags.registry, progress.callback()));
     if (flags.json) {
-        print_json(pull_json(result));
+        print_json(to_json(result));
     } else if (!flags.quiet) {
         print_human("Pulled " + result.source + " into " + result.destination + " (" +
                     result.root.digest.str() + "): " + std::to_string(result.copied) +

@@ -16,17 +16,6 @@ struct PushFlags {
     RegistryFlags registry;
 };
 
-nlohmann::json push_json(const PushResult& result) {
-    return {{"reference", result.reference},
-            {"digest", result.root.digest.str()},
-            {"mediaType", result.root.media_type},
-            {"size", result.root.size},
-            {"pushed", result.pushed},
-            {"skipped", result.skipped},
-            {"mounted", result.mounted},
-            {"bytes", result.bytes}};
-}
-
 int run_push(const PushFlags& flags, const CancelToken* cancel) {
     auto target = Reference::parse(flags.target);
     PushOptions options;
@@ -43,7 +32,7 @@ int run_push(const PushFlags& flags, const CancelToken* cancel) {
 
 void report_push(const PushResult& result, bool json, bool quiet) {
     if (json) {
-        print_json(push_json(result));
+        print_json(to_json(result));
     } else if (!quiet) {
         print_human("Pushed " + result.reference + " (" + result.root.digest.str() + "): " +
                     std::to_string(result.pushed) + " uploaded, " + std::to_string(result.skipped) +

@@ -215,12 +215,7 @@ nlohmann::json to_json(const BuildResult& result) {
         {"format", result.format},
         {"checkpoint", to_json(result.info)},
     };
-    if (result.push)
-        json["push"] = {{"reference", result.push->reference},
-                        {"pushed", result.push->pushed},
-                        {"skipped", result.push->skipped},
-                        {"mounted", result.push->mounted},
-                        {"bytes", result.push->bytes}};
+    if (result.push) json["push"] = to_json(*result.push);
     return json;
 }
 
