@@ -33,3 +33,34 @@ bool verify_sigstore_payload(const std::string& public_pem, const std::string& p
                              const std::string& signature);
 
 } // namespace ckimg
+
+#include <ckimg/registry.hpp>
+
+namespace ckimg {
+
+// "sha256-<hex>.sig": the tag holding `manifest`'s signatures in its repository.
+std::string sigstore_signature_tag(const Digest& manifest);
+
+// Signs `manifest` as `image` names it (registry/repository[:tag], what a policy's
+// signedIdentity compares) with the cosign private key file `private_key` (passphrase: first
+// line of `passphrase_file`), and puts the signature in the image's repository under
+// sigstore_signature_tag(manifest): an OCI manifest with one simple-signing layer per
+// signature, the signatures already there kept.
+void sign_image(const Reference& image, const Digest& manifest, const std::string& private_key,
+                const std::string& passphrase_file, const RegistryOptions& registry,
+                const Context& context = {});
+
+struct VerifyResult {
+    std::string reference;
+    Digest manifest;      // the digest verified (the root's)
+    int signatures = 0;   // simple-signing layers found
+    std::string identity; // docker-reference of the accepted signature
+};
+
+// Succeeds when `image`'s root manifest has a signature by `public_key` (PEM file) whose
+// payload names that digest and the image's repository (and its tag when `image` has one).
+// InputError otherwise ("no valid sigstore signature ...").
+VerifyResult verify_image(const std::string& image, const std::string& public_key,
+                          const RegistryOptions& registry, const Context& context = {});
+
+} // namespace ckimg

@@ -52,6 +52,8 @@ std::optional<std::string> creation_time(const std::string& flag) {
     return std::string(text);
 }
 
+} // namespace
+
 // add_registry_flags()'s --ca-file, --cert and --key under "--PREFIX..." names, the same
 // variables.
 void rename_registry_tls_flags(CLI::App& cmd, RegistryFlags& flags, const std::string& prefix) {
@@ -64,8 +66,6 @@ void rename_registry_tls_flags(CLI::App& cmd, RegistryFlags& flags, const std::s
         cmd.add_option("--" + prefix + name, *value, description);
     }
 }
-
-} // namespace
 
 void add_build_flags(CLI::App& cmd, BuildFlags& flags, const std::string& registry_tls_prefix) {
     cmd.add_option("-o,--output", flags.output,
@@ -93,6 +93,7 @@ void add_build_flags(CLI::App& cmd, BuildFlags& flags, const std::string& regist
     cmd.add_option("--push", flags.push,
                    "Also push to this registry reference, uploading while building");
     cmd.add_option("--push-tag", flags.push_tags, "Extra tag for --push (repeatable)");
+    add_sign_flags(cmd, flags.sign);
     add_registry_flags(cmd, flags.registry, true);
     if (!registry_tls_prefix.empty())
         rename_registry_tls_flags(cmd, flags.registry, registry_tls_prefix);
@@ -122,9 +123,8 @@ BuildOptions to_build_options(const BuildFlags& flags, const std::string& archiv
         return *registry;
     };
     if (!flags.base_image.empty())
-        options.format_options.base_image =
-            base_image_descriptor(flags.base_image, registry_options(),
-                                  command_context(cancel, flags.registry));
+        options.format_options.base_image = base_image_descriptor(
+            flags.base_image, registry_options(), command_context(cancel, flags.registry));
     if (!flags.push.empty()) {
         options.push = Reference::parse(flags.push);
         options.push_options.registry = registry_options();
@@ -136,7 +136,14 @@ BuildOptions to_build_options(const BuildFlags& flags, const std::string& archiv
 BuildResult run_build_image(const BuildOptions& options, const BuildFlags& flags,
                             const CancelToken* cancel) {
     ProgressDisplay progress(!flags.json && !flags.quiet);
-    return build_image(options, command_context(cancel, flags.registry, progress.callback()));
+    auto context = command_context(cancel, flags.registry, progress.callback());
+    if (!options.push && !flags.sign.private_key.empty())
+        throw UsageError("--sign-by-sigstore-private-key needs --push");
+    auto result = build_image(options, context);
+    if (result.push && options.push)
+        sign_if_asked(flags.sign, *options.push, *result.push, options.push_options.registry,
+                      context);
+    return result;
 }
 
 void report_build(const BuildResult& result, const BuildFlags& flags, const nlohmann::json& extra) {

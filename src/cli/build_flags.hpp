@@ -6,6 +6,7 @@
 #include "cli/command.hpp"
 #include "cli/crypto_flags.hpp"
 #include "cli/registry_flags.hpp"
+#include "cli/sign_flags.hpp"
 
 #include <CLI/CLI.hpp>
 #include <ckimg/build.hpp>
@@ -33,10 +34,14 @@ struct BuildFlags {
     std::string push;
     std::vector<std::string> push_tags;
     RegistryFlags registry;
+    SignFlags sign;
     bool world_readable = false;
     std::string max_size;
     EncryptionFlags encryption;
 };
+
+// add_registry_flags()'s --ca-file, --cert and --key renamed --PREFIXca-file, ... (same variables).
+void rename_registry_tls_flags(CLI::App& cmd, RegistryFlags& flags, const std::string& prefix);
 
 // Every build flag but the archive. `registry_tls_prefix` renames the registry's --ca-file,
 // --cert and --key (e.g. "registry-" gives --registry-ca-file) for a command whose own

@@ -35,6 +35,7 @@ void add_copy_command(CLI::App& app, Invocation& invocation);
 void add_inspect_command(CLI::App& app, Invocation& invocation);
 void add_export_command(CLI::App& app, Invocation& invocation);
 void add_convert_command(CLI::App& app, Invocation& invocation);
+void add_sign_commands(CLI::App& app, Invocation& invocation);
 
 void report_push(const PushResult& result, bool json, bool quiet);
 // Each as one line "ckimg: warning: ..." on stderr (formats' notes, e.g. ImagePlan::warnings).

@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
     ckimg::cli::add_checkpoint_command(app, invocation);
     ckimg::cli::add_login_commands(app, invocation);
     ckimg::cli::add_formats_command(app, invocation);
+    ckimg::cli::add_sign_commands(app, invocation);
     std::string help_topic;
     auto* help = app.add_subcommand("help", "Show help for a command");
     help->add_option("command", help_topic, "The command");

@@ -1,5 +1,6 @@
 #include "cli/command.hpp"
 #include "cli/registry_flags.hpp"
+#include "cli/sign_flags.hpp"
 
 #include <ckimg/registry.hpp>
 
@@ -14,6 +15,7 @@ struct PushFlags {
     bool json = false;
     bool quiet = false;
     RegistryFlags registry;
+    SignFlags sign;
 };
 
 int run_push(const PushFlags& flags, const CancelToken* cancel) {
@@ -22,8 +24,9 @@ int run_push(const PushFlags& flags, const CancelToken* cancel) {
     options.registry = to_registry_options(flags.registry);
     options.extra_tags = flags.tags;
     ProgressDisplay progress(!flags.json && !flags.quiet);
-    auto result = push(flags.source, target, options,
-                       command_context(cancel, flags.registry, progress.callback()));
+    auto context = command_context(cancel, flags.registry, progress.callback());
+    auto result = push(flags.source, target, options, context);
+    sign_if_asked(flags.sign, target, result, options.registry, context);
     report_push(result, flags.json, flags.quiet);
     return 0;
 }
@@ -55,6 +58,7 @@ void add_push_command(CLI::App& app, Invocation& invocation) {
     cmd->add_flag("--json", flags->json, "Print the result as one JSON object on stdout");
     cmd->add_flag("-q,--quiet", flags->quiet, "Print nothing on success");
     add_registry_flags(*cmd, flags->registry, true);
+    add_sign_flags(*cmd, flags->sign);
     cmd->callback([flags, &invocation] {
         invocation.run = [flags, cancel = invocation.cancel] { return run_push(*flags, cancel); };
     });

@@ -1,0 +1,23 @@
+// The flags that sign what push and build --push upload (sigstore, <ckimg/signature.hpp>).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <ckimg/context.hpp>
+#include <ckimg/reference.hpp>
+#include <ckimg/registry.hpp>
+
+#include <string>
+
+namespace ckimg::cli {
+
+struct SignFlags {
+    std::string private_key;
+    std::string passphrase_file;
+};
+
+void add_sign_flags(CLI::App& cmd, SignFlags& flags);
+// Signs the pushed root as `target` names it when --sign-by-sigstore-private-key was given.
+void sign_if_asked(const SignFlags& flags, const Reference& target, const PushResult& pushed,
+                   const RegistryOptions& registry, const Context& context);
+
+} // namespace ckimg::cli
