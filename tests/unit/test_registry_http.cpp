@@ -14,6 +14,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -145,49 +147,54 @@ std::vector<RecordedRequest> only(const std::vector<RecordedRequest>& all,
     return out;
 }
 
+// An upload session opened against an UploadRegistry, over `size` bytes of pattern().
+struct UploadFixture {
+    explicit UploadFixture(std::size_t size, UploadRegistry preset = {})
+        : registry(std::move(preset)), data(pattern(size)) {
+        upload.start();
+    }
+    std::vector<RecordedRequest> sent(const std::string& method) const {
+        return only(server.requests(), method);
+    }
+
+    UploadRegistry registry;
+    std::string data;
+    HttpDouble server{[this](const RecordedRequest& request) { return registry(request); }};
+    std::shared_ptr<RegistrySession> session = session_for(server);
+    RegistryClient client{*session};
+    BufferReader reader{data, 0};
+    BlobUpload upload{client, {}};
+};
+
 } // namespace
 
 TEST_CASE("chunked upload: PATCHes carry Content-Range and the PUT names the digest", "[http]") {
-    UploadRegistry registry;
-    HttpDouble server([&](const RecordedRequest& request) { return registry(request); });
-    auto session = session_for(server);
-    RegistryClient client(*session);
-    auto data = pattern(2500);
-    BufferReader reader(data, 0);
-    BlobUpload upload(client, {});
-    upload.start();
-    upload.send_chunks(reader, data.size(), 1000);
-    auto digest = ckimg::sha256_of(data);
-    upload.finish(digest, nullptr, data.size());
-    CHECK(registry.held == data);
-    auto patches = only(server.requests(), "PATCH");
+    UploadFixture f(2500);
+    f.upload.send_chunks(f.reader, f.data.size(), 1000);
+    auto digest = ckimg::sha256_of(f.data);
+    f.upload.finish(digest, nullptr, f.data.size());
+    CHECK(f.registry.held == f.data);
+    auto patches = f.sent("PATCH");
     REQUIRE(patches.size() == 3);
     CHECK(patches[0].header("content-range") == std::optional<std::string>("0-999"));
     CHECK(patches[1].header("content-range") == std::optional<std::string>("1000-1999"));
     CHECK(patches[2].header("content-range") == std::optional<std::string>("2000-2499"));
-    auto puts = only(server.requests(), "PUT");
+    auto puts = f.sent("PUT");
     REQUIRE(puts.size() == 1);
     CHECK(puts[0].target == "/v2/team/app/blobs/uploads/u1?digest=sha256%3A" + digest.hex());
     CHECK(puts[0].body.empty());
 }
 
 TEST_CASE("a cut PATCH resumes from the Range the upload's GET reports", "[http]") {
-    UploadRegistry registry;
-    registry.cut_patch = 1; // the second chunk: the registry keeps 1000 + 500 bytes
-    HttpDouble server([&](const RecordedRequest& request) { return registry(request); });
-    auto session = session_for(server);
-    RegistryClient client(*session);
-    auto data = pattern(3000);
-    BufferReader reader(data, 0);
-    BlobUpload upload(client, {});
-    upload.start();
-    upload.send_chunks(reader, data.size(), 1000);
-    CHECK(registry.held == data);
-    auto requests = server.requests();
-    auto gets = only(requests, "GET");
+    UploadRegistry preset;
+    preset.cut_patch = 1; // the second chunk: the registry keeps 1000 + 500 bytes
+    UploadFixture f(3000, preset);
+    f.upload.send_chunks(f.reader, f.data.size(), 1000);
+    CHECK(f.registry.held == f.data);
+    auto gets = f.sent("GET");
     REQUIRE(gets.size() == 1);
     CHECK(gets[0].target == "/v2/team/app/blobs/uploads/u1");
-    auto patches = only(requests, "PATCH");
+    auto patches = f.sent("PATCH");
     REQUIRE(patches.size() == 4);
     CHECK(patches[1].header("content-range") == std::optional<std::string>("1000-1999"));
     CHECK(patches[2].header("content-range") == std::optional<std::string>("1500-2499"));
@@ -195,17 +202,11 @@ TEST_CASE("a cut PATCH resumes from the Range the upload's GET reports", "[http]
 }
 
 TEST_CASE("an upload whose registry claims more than was sent is refused", "[http]") {
-    UploadRegistry registry;
-    registry.cut_patch = 0;
-    registry.resync_range = "0-4999"; // of a 3000-byte blob
-    HttpDouble server([&](const RecordedRequest& request) { return registry(request); });
-    auto session = session_for(server);
-    RegistryClient client(*session);
-    auto data = pattern(3000);
-    BufferReader reader(data, 0);
-    BlobUpload upload(client, {});
-    upload.start();
-    CHECK_THROWS_WITH(upload.send_chunks(reader, data.size(), 1000),
+    UploadRegistry preset;
+    preset.cut_patch = 0;
+    preset.resync_range = "0-4999"; // of a 3000-byte blob
+    UploadFixture f(3000, preset);
+    CHECK_THROWS_WITH(f.upload.send_chunks(f.reader, f.data.size(), 1000),
                       Contains("the registry claims 5000 bytes of a 3000-byte blob"));
 }
 
@@ -213,24 +214,18 @@ TEST_CASE("a PATCH answer whose Range goes backwards is not believed", "[http]")
     // Every answer says the registry holds 11 bytes. After the first PATCH that is a chunk taken
     // in part (sent again from byte 11); after the second it is a step back, which is not
     // believed: the client's own count goes on.
-    UploadRegistry registry;
-    registry.patch_range = "0-10";
-    HttpDouble server([&](const RecordedRequest& request) { return registry(request); });
-    auto session = session_for(server);
-    RegistryClient client(*session);
-    auto data = pattern(3000);
-    BufferReader reader(data, 0);
-    BlobUpload upload(client, {});
-    upload.start();
-    upload.send_chunks(reader, data.size(), 1000);
-    CHECK(upload.offset() == 3000);
-    auto patches = only(server.requests(), "PATCH");
+    UploadRegistry preset;
+    preset.patch_range = "0-10";
+    UploadFixture f(3000, preset);
+    f.upload.send_chunks(f.reader, f.data.size(), 1000);
+    CHECK(f.upload.offset() == 3000);
+    auto patches = f.sent("PATCH");
     REQUIRE(patches.size() == 4);
     CHECK(patches[0].header("content-range") == std::optional<std::string>("0-999"));
     CHECK(patches[1].header("content-range") == std::optional<std::string>("11-1010"));
     CHECK(patches[2].header("content-range") == std::optional<std::string>("1011-2010"));
     CHECK(patches[3].header("content-range") == std::optional<std::string>("2011-2999"));
-    CHECK(patches[1].body == data.substr(11, 1000));
+    CHECK(patches[1].body == f.data.substr(11, 1000));
 }
 
 namespace {
@@ -253,21 +248,15 @@ private:
 } // namespace
 
 TEST_CASE("a streamed upload is one PATCH without Content-Range", "[http]") {
-    UploadRegistry registry;
-    HttpDouble server([&](const RecordedRequest& request) { return registry(request); });
-    auto session = session_for(server);
-    RegistryClient client(*session);
-    auto data = pattern(200000);
-    BlobUpload upload(client, {});
-    upload.start();
-    StringStream body(data);
-    upload.send_stream(body);
-    CHECK(upload.offset() == data.size());
-    auto patches = only(server.requests(), "PATCH");
+    UploadFixture f(200000);
+    StringStream body(f.data);
+    f.upload.send_stream(body);
+    CHECK(f.upload.offset() == f.data.size());
+    auto patches = f.sent("PATCH");
     REQUIRE(patches.size() == 1);
     CHECK_FALSE(patches[0].header("content-range"));
     CHECK(patches[0].header("transfer-encoding") == std::optional<std::string>("chunked"));
-    CHECK(patches[0].body == data);
+    CHECK(patches[0].body == f.data);
 }
 
 TEST_CASE("a registry refusing a streamed PATCH with 413 makes it ChunkingRejected", "[http]") {
