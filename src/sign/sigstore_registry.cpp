@@ -60,20 +60,18 @@ std::string sigstore_signature_tag(const Digest& manifest) {
     return crypto::sigstore_attachment_tag(manifest);
 }
 
-void sign_image(const Reference& image, const Digest& manifest, const std::string& private_key,
-                const std::string& passphrase_file, const RegistryOptions& registry,
-                const Context& context) {
-    std::string pem = crypto::read_small_file(private_key, "sigstore private key");
-    auto key =
-        crypto::load_sigstore_private_key(pem, passphrase_from(passphrase_file), private_key);
-    Reference identity = image;
-    identity.digest.clear();
+namespace {
+
+// One signature of `manifest` as `identity`, added to those under its tag.
+void put_signature(const Reference& image, const Digest& manifest, const EVP_PKEY* key,
+                   const std::string& identity, const RegistryOptions& registry,
+                   const Context& context) {
     auto now = std::chrono::duration_cast<std::chrono::seconds>(
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();
-    std::string payload = crypto::sigstore_payload(manifest, identity.str(),
-                                                   std::string("ckimg ") + CKIMG_VERSION, now);
-    std::string signature = crypto::sign_payload(key.get(), payload);
+    std::string payload =
+        crypto::sigstore_payload(manifest, identity, std::string("ckimg ") + CKIMG_VERSION, now);
+    std::string signature = crypto::sign_payload(key, payload);
 
     Reference tag = signature_reference(image, manifest);
     Existing existing = existing_signatures(tag, registry, context);
@@ -103,6 +101,26 @@ void sign_image(const Reference& image, const Digest& manifest, const std::strin
                                {"layers", layers}};
     auto root = sink.put_blob("application/vnd.oci.image.manifest.v1+json", document.dump());
     sink.tag(root, tag.tag);
+}
+
+} // namespace
+
+void sign_image(const Reference& image, const Digest& manifest, const std::string& private_key,
+                const std::string& passphrase_file, const RegistryOptions& registry,
+                const Context& context) {
+    std::string pem = crypto::read_small_file(private_key, "sigstore private key");
+    auto key =
+        crypto::load_sigstore_private_key(pem, passphrase_from(passphrase_file), private_key);
+    Reference identity = image;
+    identity.digest.clear();
+    // The manifest and, for an index, those it lists: containers/image checks the signature of
+    // the instance it copies out of an index.
+    Reference pinned = identity;
+    pinned.tag.clear();
+    pinned.digest = manifest.str();
+    auto source = open_registry_source(pinned, registry, context);
+    for (const auto& node : read_image_graph(*source).manifests)
+        put_signature(image, node.descriptor.digest, key.get(), identity.str(), registry, context);
 }
 
 VerifyResult verify_image(const std::string& name, const std::string& public_key,

@@ -39,6 +39,13 @@ LAYER=$(json_get "$WORK/sig.json" 'd["layers"][0]["digest"]')
 curl -sf "http://$REG_HOST/v2/e2e/signed/blobs/$LAYER" >"$WORK/payload" || fail "no payload blob"
 assert_eq "$DIGEST" "$(json_get "$WORK/payload" 'd["critical"]["image"]["docker-manifest-digest"]')" "payload digest"
 assert_eq "$REG_HOST/e2e/signed:v1" "$(json_get "$WORK/payload" 'd["critical"]["identity"]["docker-reference"]')" "payload reference"
+# The index's manifest is signed too (containers/image checks the instance it copies).
+curl -sf -H 'Accept: application/vnd.oci.image.index.v1+json' \
+    "http://$REG_HOST/v2/e2e/signed/manifests/v1" >"$WORK/index.json" || fail "no index"
+CHILD=$(json_get "$WORK/index.json" 'd["manifests"][0]["digest"]')
+curl -sf -o /dev/null -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    "http://$REG_HOST/v2/e2e/signed/manifests/sha256-${CHILD#sha256:}.sig" ||
+    fail "the index's manifest $CHILD has no signature tag"
 "$CKIMG" verify "$REG_HOST/e2e/signed:v1" --key "$WORK/signer.pub" --insecure 2>"$WORK/verify.err" ||
     fail "verify of a signed image failed: $(cat "$WORK/verify.err")"
 
