@@ -45,7 +45,8 @@ std::string sigstore_signature_tag(const Digest& manifest);
 // signedIdentity compares) with the cosign private key file `private_key` (passphrase: first
 // line of `passphrase_file`), and puts the signature in the image's repository under
 // sigstore_signature_tag(manifest): an OCI manifest with one simple-signing layer per
-// signature, the signatures already there kept.
+// signature, the signatures already there kept. When `manifest` is an index, each manifest it
+// lists is signed too (containers/image checks the instance it copies as well as the index).
 void sign_image(const Reference& image, const Digest& manifest, const std::string& private_key,
                 const std::string& passphrase_file, const RegistryOptions& registry,
                 const Context& context = {});

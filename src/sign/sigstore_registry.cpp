@@ -60,20 +60,16 @@ std::string sigstore_signature_tag(const Digest& manifest) {
     return crypto::sigstore_attachment_tag(manifest);
 }
 
-void sign_image(const Reference& image, const Digest& manifest, const std::string& private_key,
-                const std::string& passphrase_file, const RegistryOptions& registry,
-                const Context& context) {
-    std::string pem = crypto::read_small_file(private_key, "sigstore private key");
-    auto key =
-        crypto::load_sigstore_private_key(pem, passphrase_from(passphrase_file), private_key);
+namespace {
+
+// Adds the signature of `manifest` by `key` to its tag, keeping the signatures there.
+void add_signature(const Reference& image, const Digest& manifest, const EVP_PKEY* key,
+                   std::int64_t now, const RegistryOptions& registry, const Context& context) {
     Reference identity = image;
     identity.digest.clear();
-    auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count();
     std::string payload = crypto::sigstore_payload(manifest, identity.str(),
                                                    std::string("ckimg ") + CKIMG_VERSION, now);
-    std::string signature = crypto::sign_payload(key.get(), payload);
+    std::string signature = crypto::sign_payload(key, payload);
 
     Reference tag = signature_reference(image, manifest);
     Existing existing = existing_signatures(tag, registry, context);
@@ -103,6 +99,26 @@ void sign_image(const Reference& image, const Digest& manifest, const std::strin
                                {"layers", layers}};
     auto root = sink.put_blob("application/vnd.oci.image.manifest.v1+json", document.dump());
     sink.tag(root, tag.tag);
+}
+
+} // namespace
+
+void sign_image(const Reference& image, const Digest& manifest, const std::string& private_key,
+                const std::string& passphrase_file, const RegistryOptions& registry,
+                const Context& context) {
+    std::string pem = crypto::read_small_file(private_key, "sigstore private key");
+    auto key =
+        crypto::load_sigstore_private_key(pem, passphrase_from(passphrase_file), private_key);
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    // An index and each manifest it lists: containers/image checks the signature of the index
+    // and then of the instance it copies (skopeo 1.18 refuses an instance without one).
+    Reference pushed = image;
+    pushed.digest = manifest.str();
+    auto source = open_registry_source(pushed, registry, context);
+    for (const auto& node : read_image_graph(*source).manifests)
+        add_signature(image, node.descriptor.digest, key.get(), now, registry, context);
 }
 
 VerifyResult verify_image(const std::string& name, const std::string& public_key,
