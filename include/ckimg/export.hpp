@@ -30,6 +30,7 @@ struct ExportOptions {
     int config_readers = 0;
     RegistryOptions registry;
     DecryptionOptions decryption; // --decryption-key, for encrypted layers
+    std::string verify_key;       // --verify-key: as PullOptions::verify_key
 };
 
 struct ExportResult {

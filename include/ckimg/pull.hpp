@@ -16,6 +16,9 @@ struct PullOptions {
     RegistryOptions registry; // registry.jobs: blobs copied in parallel (0: 2 to 4)
     // --decryption-key: store the image decrypted (empty: as it is, encrypted or not).
     DecryptionOptions decryption;
+    // --verify-key: refuse a registry image without a valid sigstore signature by this public
+    // key (PEM) on its root, before anything is written.
+    std::string verify_key;
 };
 
 struct PullResult {

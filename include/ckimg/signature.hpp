@@ -63,5 +63,18 @@ struct VerifyResult {
 // InputError otherwise ("no valid sigstore signature ...").
 VerifyResult verify_image(const std::string& image, const std::string& public_key,
                           const RegistryOptions& registry, const Context& context = {});
+// The same check for a root digest already fetched (`image` names the repository and tag).
+VerifyResult verify_manifest_signature(const Reference& image, const Digest& manifest,
+                                       const std::string& public_key,
+                                       const RegistryOptions& registry,
+                                       const Context& context = {});
+
+class ImageSource;
+// pull and export --verify-key: when `public_key` is set, `source` (opened from `name`) must be a
+// registry image whose root, as fetched, verify_manifest_signature accepts; a local source is a
+// UsageError. Called before anything is written.
+void verify_source_signature(const std::string& name, ImageSource& source,
+                             const std::string& public_key, const RegistryOptions& registry,
+                             const Context& context = {});
 
 } // namespace ckimg

@@ -17,6 +17,7 @@ struct ExportFlags {
     bool quiet = false;
     RegistryFlags registry;
     std::vector<std::string> decryption_keys;
+    std::string verify_key;
 };
 
 int run_export(const ExportFlags& flags, const CancelToken* cancel) {
@@ -26,6 +27,7 @@ int run_export(const ExportFlags& flags, const CancelToken* cancel) {
     options.config_readers = flags.config_readers;
     options.registry = to_registry_options(flags.registry);
     options.decryption = to_decryption_options(flags.decryption_keys);
+    options.verify_key = flags.verify_key;
     auto result = export_checkpoint(options, command_context(cancel, flags.registry));
     if (flags.json) {
         print_json(to_json(result));
@@ -65,6 +67,9 @@ void add_export_command(CLI::App& app, Invocation& invocation) {
                     "config.dump and spec.dump")
         ->check(CLI::Range(0, 16));
     add_decryption_flag(cmd, flags->decryption_keys);
+    cmd->add_option("--verify-key", flags->verify_key,
+                    "Refuse the image unless its registry holds a sigstore signature by this "
+                    "public key (PEM)");
     cmd->add_flag("--json", flags->json, "Print the result as one JSON object on stdout");
     cmd->add_flag("-q,--quiet", flags->quiet, "Print nothing on success");
     add_registry_flags(*cmd, flags->registry, false);

@@ -15,12 +15,14 @@ struct PullFlags {
     bool quiet = false;
     RegistryFlags registry;
     std::vector<std::string> decryption_keys;
+    std::string verify_key;
 };
 
 int run_pull(const PullFlags& flags, const CancelToken* cancel) {
     PullOptions options;
     options.registry = to_registry_options(flags.registry);
     options.decryption = to_decryption_options(flags.decryption_keys);
+    options.verify_key = flags.verify_key;
     ProgressDisplay progress(!flags.json && !flags.quiet);
     auto result = pull(flags.source, flags.output, options,
                        command_context(cancel, flags.registry, progress.callback()));
@@ -53,6 +55,9 @@ void add_pull_command(CLI::App& app, Invocation& invocation) {
                     "reference's tag, else latest)")
         ->required();
     add_decryption_flag(cmd, flags->decryption_keys);
+    cmd->add_option("--verify-key", flags->verify_key,
+                    "Refuse the image unless its registry holds a sigstore signature by this "
+                    "public key (PEM)");
     cmd->add_flag("--json", flags->json, "Print the result as one JSON object on stdout");
     cmd->add_flag("-q,--quiet", flags->quiet, "Print nothing on success");
     add_registry_flags(*cmd, flags->registry, false);

@@ -6,6 +6,7 @@
 #include <ckimg/pull.hpp>
 #include <ckimg/reference.hpp>
 #include <ckimg/registry.hpp>
+#include <ckimg/signature.hpp>
 #include <ckimg/transport.hpp>
 
 #include <algorithm>
@@ -152,6 +153,7 @@ PullResult pull(const std::string& source, const std::string& destination,
                          "\"");
     auto tag = !target.tag.empty() ? target.tag : source_tag(source);
     auto image = open_image_source(source, options.registry, context);
+    verify_source_signature(source, *image, options.verify_key, options.registry, context);
     if (!options.decryption.keys.empty())
         image = decrypting_source(std::move(image), options.decryption);
     return pull_image(*image, target.path, tag.empty() ? "latest" : tag, options, context);

@@ -1,5 +1,6 @@
 #include <ckimg/error.hpp>
 #include <ckimg/export.hpp>
+#include <ckimg/signature.hpp>
 
 #include "oci/archive_file.hpp"
 #include "oci/fifo_sink.hpp"
@@ -47,8 +48,9 @@ ExportResult export_checkpoint(const ExportOptions& options, const Context& cont
     const bool fifo = options.output != "-" && is_fifo(options.output);
     if (options.config_readers > 0 && !fifo)
         throw UsageError("--config-readers: " + options.output + " is not a FIFO (mkfifo)");
-    auto source = decrypting_source(open_image_source(options.source, options.registry, context),
-                                    options.decryption);
+    auto opened = open_image_source(options.source, options.registry, context);
+    verify_source_signature(options.source, *opened, options.verify_key, options.registry, context);
+    auto source = decrypting_source(std::move(opened), options.decryption);
     auto image = resolve_image(*source);
     const Format& format = checkpoint_format(*source, image);
     ExportResult result;

@@ -2,6 +2,7 @@
 #include <ckimg/error.hpp>
 #include <ckimg/signature.hpp>
 #include <ckimg/source.hpp>
+#include <ckimg/transport.hpp>
 
 #include "crypto/keys.hpp"
 #include "registry/registry_source.hpp"
@@ -121,15 +122,13 @@ void sign_image(const Reference& image, const Digest& manifest, const std::strin
         add_signature(image, node.descriptor.digest, key.get(), now, registry, context);
 }
 
-VerifyResult verify_image(const std::string& name, const std::string& public_key,
-                          const RegistryOptions& registry, const Context& context) {
+VerifyResult verify_manifest_signature(const Reference& image, const Digest& manifest,
+                                       const std::string& public_key,
+                                       const RegistryOptions& registry, const Context& context) {
     auto key = crypto::load_public_key(public_key);
-    std::string bare = name.rfind("docker://", 0) == 0 ? name.substr(9) : name;
-    Reference image = Reference::parse(bare);
-    auto source = open_registry_source(image, registry, context);
     VerifyResult result;
     result.reference = image.str();
-    result.manifest = source->root().digest;
+    result.manifest = manifest;
     Reference tag = signature_reference(image, result.manifest);
     Existing existing = existing_signatures(tag, registry, context);
     if (!existing.source)
@@ -170,6 +169,26 @@ VerifyResult verify_image(const std::string& name, const std::string& public_key
     }
     throw InputError(image.str() + ": no valid sigstore signature by " + public_key +
                      (rejected.empty() ? "" : " (" + rejected + ")"));
+}
+
+VerifyResult verify_image(const std::string& name, const std::string& public_key,
+                          const RegistryOptions& registry, const Context& context) {
+    std::string bare = name.rfind("docker://", 0) == 0 ? name.substr(9) : name;
+    Reference image = Reference::parse(bare);
+    auto source = open_registry_source(image, registry, context);
+    return verify_manifest_signature(image, source->root().digest, public_key, registry, context);
+}
+
+void verify_source_signature(const std::string& name, ImageSource& source,
+                             const std::string& public_key, const RegistryOptions& registry,
+                             const Context& context) {
+    if (public_key.empty()) return;
+    if (is_local_target(name))
+        throw UsageError("--verify-key checks the signatures a registry holds; " + name +
+                         " is not a registry image");
+    std::string bare = name.rfind("docker://", 0) == 0 ? name.substr(9) : name;
+    verify_manifest_signature(Reference::parse(bare), source.root().digest, public_key, registry,
+                              context);
 }
 
 } // namespace ckimg

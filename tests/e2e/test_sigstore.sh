@@ -93,4 +93,31 @@ printf 'wrong\n' >"$WORK/badpass"
     --sign-by-sigstore-private-key "$WORK/signer.private" --sign-passphrase-file "$WORK/badpass" 2>"$WORK/err" &&
     fail "push signed with a wrong passphrase succeeded"
 grep -q "wrong passphrase" "$WORK/err" || fail "wrong passphrase not said: $(cat "$WORK/err")"
+step "an index's manifest is signed too (containers/image checks the instance it copies)"
+ck_push push3 "oci:$WORK/app:latest" "$REG_HOST/e2e/pullme:v1" "${F[@]}" \
+    --sign-by-sigstore-private-key "$WORK/signer.private" --sign-passphrase-file "$WORK/pass"
+ROOT=$(push_field digest)
+curl -sf -H 'Accept: application/vnd.oci.image.index.v1+json' \
+    "http://$REG_HOST/v2/e2e/pullme/manifests/$ROOT" >"$WORK/index.json" || fail "GET the pushed index"
+CHILD=$(json_get "$WORK/index.json" 'd["manifests"][0]["digest"]')
+"$CKIMG" verify "$REG_HOST/e2e/pullme@$CHILD" --key "$WORK/signer.pub" --insecure -q ||
+    fail "the index's manifest $CHILD has no valid signature"
+
+step "pull and export --verify-key: signed passes; unsigned is refused with nothing written"
+"$CKIMG" pull "$REG_HOST/e2e/pullme:v1" -o "oci:$WORK/pulled" --insecure -q --verify-key "$WORK/signer.pub" ||
+    fail "pull --verify-key of a signed image"
+[[ -f $WORK/pulled/index.json ]] || fail "the signed pull wrote no layout"
+"$CKIMG" export "$REG_HOST/e2e/pullme:v1" "$WORK/good.tar" --insecure -q --verify-key "$WORK/signer.pub" ||
+    fail "export --verify-key of a signed image"
+tar -tf "$WORK/good.tar" | grep -q '^config.dump$' || fail "export --verify-key wrote no checkpoint archive"
+run_fails 1 "no valid sigstore signature" "$CKIMG" pull "$REG_HOST/e2e/pullme:v1" -o "oci:$WORK/p-other" \
+    --insecure --verify-key "$WORK/other.pub"
+assert_file_absent "$WORK/p-other"
+run_fails 1 "no sigstore signatures" "$CKIMG" pull "$REG_HOST/e2e/unsigned:v1" -o "oci:$WORK/p-unsigned" \
+    --insecure --verify-key "$WORK/signer.pub"
+assert_file_absent "$WORK/p-unsigned"
+run_fails 1 "no sigstore signatures" "$CKIMG" export "$REG_HOST/e2e/unsigned:v1" "$WORK/bad.tar" \
+    --insecure --verify-key "$WORK/signer.pub"
+[[ -z $(find "$WORK" -maxdepth 1 -name 'bad.tar*') ]] || fail "a refused export left a file"
+run_fails 2 "not a registry image" "$CKIMG" pull "oci:$WORK/app:latest" -o "oci:$WORK/x" --verify-key "$WORK/signer.pub"
 echo "PASS"
