@@ -23,8 +23,7 @@ bool BytePipe::write(const std::uint8_t* data, std::size_t size) {
         flush_current(lock);
         if (abandoned_) return false;
     }
-    std::lock_guard lock(mutex_);
-    return !abandoned_;
+    return !abandoned_.load();
 }
 
 // Moves the filled buffer into the queue, waiting for room; takes an empty one in exchange.
@@ -85,6 +84,20 @@ std::size_t BytePipe::read(std::uint8_t* buffer, std::size_t capacity) {
         changed_.notify_all();
     }
     return n;
+}
+
+bool BytePipe::read_block(std::vector<std::uint8_t>& block) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return !full_.empty() || closed_ || cancelled_; });
+    if (error_) std::rethrow_exception(error_);
+    if (cancelled_) throw Cancelled("the data stream was cancelled");
+    if (full_.empty()) return false;
+    block.clear();
+    if (block.capacity() > 0) free_.push_back(std::move(block));
+    block = std::move(full_.front());
+    full_.pop_front();
+    changed_.notify_all();
+    return true;
 }
 
 void BytePipe::abandon() {

@@ -1,7 +1,9 @@
-// A bounded byte queue between one producing thread and one consuming thread, for a consumer
-// that pulls (libcurl asks for a request body piece by piece) while the producer pushes.
+// A bounded byte queue between one producing thread and one consuming thread: the one hand-off of
+// bytes between threads (a consumer that pulls, as libcurl asks for a request body piece by
+// piece, or a worker stage that takes whole blocks, as ThreadedSink's does).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -28,6 +30,9 @@ public:
     // Consumer side. read() blocks until bytes, the end (0), a cancel or a failure;
     // abandon() tells the producer nobody reads any more.
     std::size_t read(std::uint8_t* buffer, std::size_t capacity);
+    // read() without the copy, for a consumer that takes whole blocks (never mixed with read()):
+    // swaps the next block into `block`, whose old buffer the producer reuses; false at the end.
+    bool read_block(std::vector<std::uint8_t>& block);
     void abandon();
 
 private:
@@ -44,7 +49,8 @@ private:
     bool closed_ = false;
     bool cancelled_ = false;
     std::exception_ptr error_;
-    bool abandoned_ = false;
+    // Read without the lock on write()'s fast path (a write that fills no block takes no lock).
+    std::atomic<bool> abandoned_{false};
 };
 
 } // namespace ckimg

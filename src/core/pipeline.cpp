@@ -5,95 +5,41 @@
 namespace ckimg {
 
 ThreadedSink::ThreadedSink(ByteSink& next, std::size_t buffer_size, std::size_t depth)
-    : next_(next), buffer_size_(buffer_size), depth_(depth) {
-    current_.reserve(buffer_size_);
-    worker_ = std::thread([this] { run(); });
-}
+    : next_(next), pipe_(buffer_size, depth), worker_([this] { run(); }) {}
 
 ThreadedSink::~ThreadedSink() {
-    {
-        std::lock_guard lock(mutex_);
-        if (!worker_done_) aborted_ = true;
-        closing_ = true;
-    }
-    changed_.notify_all();
+    // Abandoned without finish(): the worker stops at its next block and `next` is not finished.
+    if (!finished_) pipe_.cancel();
     if (worker_.joinable()) worker_.join();
 }
 
 void ThreadedSink::write(const std::uint8_t* data, std::size_t size) {
-    while (size > 0) {
-        std::size_t room = buffer_size_ - current_.size();
-        std::size_t piece = std::min(room, size);
-        current_.insert(current_.end(), data, data + piece);
-        data += piece;
-        size -= piece;
-        if (current_.size() == buffer_size_) {
-            std::vector<std::uint8_t> full;
-            full.reserve(buffer_size_);
-            full.swap(current_);
-            enqueue(std::move(full));
-        }
-    }
-}
-
-void ThreadedSink::enqueue(std::vector<std::uint8_t> buffer) {
-    std::unique_lock lock(mutex_);
-    changed_.wait(lock, [this] { return queue_.size() < depth_ || error_ || worker_done_; });
-    if (error_ || worker_done_) {
-        lock.unlock();
-        rethrow_worker_error();
-        return;
-    }
-    queue_.push_back(std::move(buffer));
-    lock.unlock();
-    changed_.notify_all();
+    if (!pipe_.write(data, size)) rethrow_worker_error();
 }
 
 void ThreadedSink::finish() {
-    if (!current_.empty()) enqueue(std::move(current_));
-    {
-        std::lock_guard lock(mutex_);
-        closing_ = true;
-    }
-    changed_.notify_all();
+    finished_ = true;
+    pipe_.close();
     worker_.join();
-    rethrow_worker_error();
+    if (error_) std::rethrow_exception(error_);
 }
 
 void ThreadedSink::rethrow_worker_error() {
-    std::lock_guard lock(mutex_);
+    // The worker stored its error before abandoning the pipe, and the pipe's lock orders the two.
     if (error_) std::rethrow_exception(error_);
-    if (worker_done_ && !closing_) throw Error("internal error: pipeline stage stopped early");
+    throw Error("internal error: pipeline stage stopped early");
 }
 
 void ThreadedSink::run() {
     try {
-        for (;;) {
-            std::vector<std::uint8_t> buffer;
-            {
-                std::unique_lock lock(mutex_);
-                changed_.wait(lock, [this] { return !queue_.empty() || closing_; });
-                if (aborted_) break;
-                if (queue_.empty()) {
-                    lock.unlock();
-                    next_.finish();
-                    break;
-                }
-                buffer = std::move(queue_.front());
-                queue_.pop_front();
-            }
-            changed_.notify_all();
-            next_.write(buffer.data(), buffer.size());
-        }
+        std::vector<std::uint8_t> block;
+        while (pipe_.read_block(block))
+            next_.write(block.data(), block.size());
+        next_.finish();
     } catch (...) {
-        std::lock_guard lock(mutex_);
         error_ = std::current_exception();
+        pipe_.abandon();
     }
-    {
-        std::lock_guard lock(mutex_);
-        worker_done_ = true;
-    }
-    changed_.notify_all();
 }
 
 } // namespace ckimg

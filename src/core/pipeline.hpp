@@ -2,6 +2,8 @@
 // stages before and after it run on different cores.
 #pragma once
 
+#include "core/byte_pipe.hpp"
+
 #include <ckimg/digest.hpp>
 #include <ckimg/progress.hpp>
 #include <ckimg/stream.hpp>
@@ -42,8 +44,9 @@ private:
     std::uint64_t size_ = 0;
 };
 
-// Gathers writes into large buffers and hands them to a worker thread that feeds `next`. A bounded
-// queue keeps memory at depth * buffer_size. An exception in the worker is rethrown to the writer.
+// Gathers writes into large buffers and hands them, through a BytePipe, to a worker thread that
+// feeds `next`. The pipe's bound keeps memory at depth * buffer_size. An exception in the worker
+// is rethrown to the writer.
 class ThreadedSink : public ByteSink {
 public:
     explicit ThreadedSink(ByteSink& next, std::size_t buffer_size = 1 << 20, std::size_t depth = 8);
@@ -56,22 +59,14 @@ public:
     void finish() override;
 
 private:
-    void enqueue(std::vector<std::uint8_t> buffer);
     void run();
     void rethrow_worker_error();
 
     ByteSink& next_;
-    std::size_t buffer_size_;
-    std::size_t depth_;
-    std::vector<std::uint8_t> current_;
-    std::mutex mutex_;
-    std::condition_variable changed_;
-    std::deque<std::vector<std::uint8_t>> queue_;
-    bool closing_ = false;
-    bool aborted_ = false;
-    bool worker_done_ = false;
-    std::exception_ptr error_;
-    std::thread worker_;
+    BytePipe pipe_;
+    std::exception_ptr error_; // written by the worker before it abandons the pipe
+    bool finished_ = false;
+    std::thread worker_; // last: starts once everything it uses exists
 };
 
 // Counts what passes through to `next` and reports it to `progress` (if set) at most once per

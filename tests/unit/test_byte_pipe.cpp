@@ -134,3 +134,26 @@ TEST_CASE("byte pipe: close without data ends the stream at once") {
     CHECK(pipe.read(buffer, sizeof buffer) == 0);
     CHECK(pipe.read(buffer, sizeof buffer) == 0);
 }
+
+TEST_CASE("byte pipe: read_block hands over whole blocks in order, and their buffers come back") {
+    auto data = pattern(10 * 1000 + 7);
+    BytePipe pipe(1000, 2);
+    bool all_accepted = true; // Catch2's assertions are not for other threads
+    std::thread producer([&] {
+        for (std::size_t at = 0; at < data.size(); at += 333)
+            all_accepted &=
+                pipe.write(bytes(data) + at, std::min<std::size_t>(333, data.size() - at));
+        pipe.close();
+    });
+    std::string got;
+    std::vector<std::uint8_t> block;
+    std::size_t blocks = 0;
+    while (pipe.read_block(block)) {
+        got.append(reinterpret_cast<const char*>(block.data()), block.size());
+        ++blocks;
+    }
+    producer.join();
+    CHECK(all_accepted);
+    CHECK(got == data);
+    CHECK(blocks == 11); // ten full blocks of 1000 and the last 7 bytes
+}

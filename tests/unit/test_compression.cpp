@@ -143,3 +143,12 @@ TEST_CASE("one rule maps every layer media type to its compression", "[compressi
     CHECK(decrypted_media_type(encrypted_media_type("a.tar")) == "a.tar");
     CHECK(encrypted_media_type(encrypted_media_type("a.tar")) == "a.tar+encrypted");
 }
+
+TEST_CASE("a threaded stage dropped without finish does not finish its next stage", "[pipeline]") {
+    StringSink out;
+    {
+        ThreadedSink threaded(out, 16, 2);
+        threaded.write(std::string(100, 'x'));
+    }
+    CHECK(out.finished == 0);
+}
