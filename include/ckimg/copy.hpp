@@ -4,6 +4,7 @@
 
 #include <ckimg/context.hpp>
 #include <ckimg/descriptor.hpp>
+#include <ckimg/encryption.hpp>
 #include <ckimg/progress.hpp>
 #include <ckimg/sink.hpp>
 #include <ckimg/source.hpp>
@@ -22,6 +23,11 @@ struct CopyOptions {
     // each tag's entry gets io.containerd.image.name = image_load_name(tag, repository), in a
     // sink that keeps annotations on its tags (a layout, an OCI archive). Empty: full names only.
     std::string load_name_repository;
+    // For copy() by name (copy_image copies what its source shows): the source's encrypted
+    // layers decrypted with these keys (decrypting_source), then layers encrypted for these
+    // recipients (encrypting_source; both: the image re-encrypted for new recipients).
+    DecryptionOptions decryption;
+    EncryptionOptions encryption;
 };
 
 struct CopyResult {

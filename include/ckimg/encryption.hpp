@@ -43,6 +43,20 @@ struct DecryptionOptions {
 std::unique_ptr<ImageSource> decrypting_source(std::unique_ptr<ImageSource> inner,
                                                const DecryptionOptions& options);
 
+// An ImageSource that shows `inner`'s image with layers encrypted as ocicrypt does (skopeo copy
+// --encryption-key): the layers options.layers names (negative: from the end of each manifest),
+// or without it every layer but a descriptive one (the oci-checkpoint metadata layer, left
+// readable as build leaves it: Format::is_descriptive_layer). Layers already encrypted stay as
+// they are; Docker manifests cannot be encrypted (InputError); configs and diff IDs are
+// unchanged, so decrypting_source gives the same image back. Each chosen layer is read once,
+// here, and encrypted into a file in a private temporary directory (streaming; removed with the
+// source), as its digest is known only then; the manifests and indexes are rewritten to match,
+// children first. The context's cancel token stops the encryption (Cancelled), its progress
+// gets each layer's bytes.
+std::unique_ptr<ImageSource> encrypting_source(std::unique_ptr<ImageSource> inner,
+                                               const EncryptionOptions& options,
+                                               const Context& context = {});
+
 // What inspect shows of an encrypted layer, read from its annotations without any key.
 struct LayerEncryptionInfo {
     std::string cipher;                  // AES_256_CTR_HMAC_SHA256

@@ -72,6 +72,12 @@ public:
     // reading memory pages (ckimg inspect). Facts the format does not record stay empty (zero
     // for sizes); config_dump and spec_dump stay null: they live in layers.
     virtual CheckpointInfo describe(ImageSource& source, const ResolvedImage& image) const = 0;
+    // Is `layer` (encrypted or not) one the format writes through begin_descriptive_layer? An
+    // existing image's layers are left readable by the same rule as a build's (encrypting_source).
+    virtual bool is_descriptive_layer(const Descriptor& layer) const {
+        (void)layer;
+        return false;
+    }
 };
 
 // The registered formats, by name.

@@ -6,6 +6,7 @@
 #include <ckimg/checkpoint.hpp>
 #include <ckimg/context.hpp>
 #include <ckimg/descriptor.hpp>
+#include <ckimg/encryption.hpp>
 #include <ckimg/registry.hpp>
 #include <ckimg/source.hpp>
 
@@ -23,6 +24,9 @@ struct ImageFacts {
     Descriptor manifest; // the image manifest chosen
     Descriptor config;
     std::vector<Descriptor> layers;
+    // With --decryption-key: `layers` as they decrypt, in the same order (a layer that is not
+    // encrypted as it is); empty without keys.
+    std::vector<Descriptor> decrypted_layers;
     std::optional<Platform> platform; // the config's, else the index entry's
     std::string created;              // the config's, "" when absent
     std::optional<std::string> artifact_type;
@@ -40,6 +44,11 @@ struct InspectReport {
 struct InspectOptions {
     RegistryOptions registry;
     std::optional<Platform> platform; // which manifest of an index; default: the host's
+    // Keys for encrypted layers: every encrypted layer of the image must open with them (else
+    // InputError naming it), the checkpoint facts are read from the decrypted image and
+    // ImageFacts::decrypted_layers says what each layer decrypts to. Without keys nothing is
+    // decrypted: the facts are those outside the encrypted layers.
+    DecryptionOptions decryption;
 };
 
 // TARGET is a checkpoint archive (a path, "-" for standard input), "oci:DIR[:REF]",

@@ -3,6 +3,7 @@
 
 #include <ckimg/context.hpp>
 #include <ckimg/descriptor.hpp>
+#include <ckimg/encryption.hpp>
 #include <ckimg/progress.hpp>
 #include <ckimg/reference.hpp>
 #include <ckimg/sink.hpp>
@@ -48,6 +49,8 @@ nlohmann::json to_json(const PushResult& result);
 struct PushOptions {
     RegistryOptions registry;
     std::vector<std::string> extra_tags;
+    // --encryption-key: push the image with layers encrypted (encrypting_source).
+    EncryptionOptions encryption;
 };
 
 // Copies the image `source` names ("oci:DIR[:TAG]", "oci-archive:FILE[:TAG]", or another

@@ -137,12 +137,11 @@ BuildResult run_build_image(const BuildOptions& options, const BuildFlags& flags
                             const CancelToken* cancel) {
     ProgressDisplay progress(!flags.json && !flags.quiet);
     auto context = command_context(cancel, flags.registry, progress.callback());
-    if (!options.push && !flags.sign.private_key.empty())
-        throw UsageError("--sign-by-sigstore-private-key needs --push");
+    if (!options.push) check_no_signing(flags.sign, "needs --push");
     auto result = build_image(options, context);
     if (result.push && options.push)
-        sign_if_asked(flags.sign, *options.push, *result.push, options.push_options.registry,
-                      context);
+        sign_if_asked(flags.sign, *options.push, result.push->root.digest,
+                      options.push_options.registry, context);
     return result;
 }
 

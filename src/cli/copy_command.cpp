@@ -1,7 +1,10 @@
 #include "cli/command.hpp"
+#include "cli/crypto_flags.hpp"
 #include "cli/registry_flags.hpp"
+#include "cli/sign_flags.hpp"
 
 #include <ckimg/copy.hpp>
+#include <ckimg/transport.hpp>
 
 namespace ckimg::cli {
 
@@ -14,6 +17,9 @@ struct CopyFlags {
     bool json = false;
     bool quiet = false;
     RegistryFlags registry;
+    EncryptionFlags encryption;
+    std::vector<std::string> decryption_keys;
+    SignFlags sign;
 };
 
 int run_copy(const CopyFlags& flags, const CancelToken* cancel) {
@@ -21,9 +27,17 @@ int run_copy(const CopyFlags& flags, const CancelToken* cancel) {
     auto registry = to_registry_options(flags.registry);
     options.tags = flags.tags;
     options.jobs = registry.jobs;
+    options.encryption = to_encryption_options(flags.encryption);
+    options.decryption = to_decryption_options(flags.decryption_keys);
+    // A signature is stored in the destination registry, beside the image.
+    bool to_registry = !is_local_target(flags.destination);
+    if (!to_registry) check_no_signing(flags.sign, "needs a registry destination");
     ProgressDisplay progress(!flags.json && !flags.quiet);
-    auto result = copy(flags.source, flags.destination, registry, options,
-                       command_context(cancel, flags.registry, progress.callback()));
+    auto context = command_context(cancel, flags.registry, progress.callback());
+    auto result = copy(flags.source, flags.destination, registry, options, context);
+    if (to_registry)
+        sign_if_asked(flags.sign, Reference::parse(flags.destination), result.root.digest, registry,
+                      context);
     if (flags.json) {
         print_json(to_json(result));
     } else if (!flags.quiet) {
@@ -46,7 +60,9 @@ void add_copy_command(CLI::App& app, Invocation& invocation) {
                 "half written.\n\nExamples:\n"
                 "  ckimg copy oci:./counter-ckpt:latest oci-archive:ckpt.oci.tar\n"
                 "  ckimg copy localhost:5000/ckpt:v1 localhost:5000/mirror/ckpt:v1 --insecure\n"
-                "  ckimg copy oci-archive:ckpt.oci.tar registry.example.com/team/ckpt:v1 --json");
+                "  ckimg copy oci-archive:ckpt.oci.tar registry.example.com/team/ckpt:v1 --json\n"
+                "  ckimg copy oci:./ckpt oci:./ckpt-enc --encryption-key jwe:rsa.pub.pem\n"
+                "  ckimg copy registry.example.com/ckpt:v1 oci:./ckpt --decryption-key rsa.pem");
     cmd->add_option("source", flags->source,
                     "oci:DIR[:REF], oci-archive:FILE[:REF] or [docker://]HOST/REPO[:TAG][@DIGEST]")
         ->required();
@@ -57,6 +73,9 @@ void add_copy_command(CLI::App& app, Invocation& invocation) {
     cmd->add_flag("--json", flags->json, "Print the result as one JSON object on stdout");
     cmd->add_flag("-q,--quiet", flags->quiet, "Print nothing on success");
     add_registry_flags(*cmd, flags->registry, true);
+    add_encryption_flags(cmd, flags->encryption);
+    add_decryption_flag(cmd, flags->decryption_keys);
+    add_sign_flags(*cmd, flags->sign);
     cmd->callback([flags, &invocation] {
         invocation.run = [flags, cancel = invocation.cancel] { return run_copy(*flags, cancel); };
     });

@@ -1,4 +1,5 @@
 #include "cli/command.hpp"
+#include "cli/crypto_flags.hpp"
 #include "cli/registry_flags.hpp"
 
 #include <ckimg/encryption.hpp>
@@ -13,6 +14,7 @@ struct InspectFlags {
     std::string platform;
     bool json = false;
     RegistryFlags registry;
+    std::vector<std::string> decryption_keys;
 };
 
 void field(const std::string& name, const std::string& value) {
@@ -76,6 +78,8 @@ void print_image(const ImageFacts& image, bool checkpoint) {
             for (const auto& recipient : info->recipients)
                 encrypted += " " + recipient + ",";
             encrypted.pop_back();
+            if (!image.decrypted_layers.empty())
+                encrypted += "; decrypts to " + image.decrypted_layers[i].digest.str();
         }
         field(label, layer.digest.str() + " (" +
                          human_size(static_cast<std::uint64_t>(layer.size)) + ", " +
@@ -90,6 +94,7 @@ int run_inspect(const InspectFlags& flags, const CancelToken* cancel) {
     InspectOptions options;
     options.registry = to_registry_options(flags.registry);
     if (!flags.platform.empty()) options.platform = Platform::parse(flags.platform);
+    options.decryption = to_decryption_options(flags.decryption_keys);
     auto report = inspect(flags.target, options, command_context(cancel, flags.registry));
     if (flags.json) {
         print_json(to_json(report));
@@ -126,6 +131,7 @@ void add_inspect_command(CLI::App& app, Invocation& invocation) {
     cmd->add_flag("--json", flags->json, "Print the report as one JSON object on stdout");
     add_registry_flags(*cmd, flags->registry, false);
     cmd->add_option("--creds", flags->registry.creds, "Credentials USER[:PASSWORD]");
+    add_decryption_flag(cmd, flags->decryption_keys);
     cmd->callback([flags, &invocation] {
         invocation.run = [flags, cancel = invocation.cancel] {
             return run_inspect(*flags, cancel);

@@ -1,4 +1,5 @@
 #include "cli/command.hpp"
+#include "cli/crypto_flags.hpp"
 #include "cli/registry_flags.hpp"
 #include "cli/sign_flags.hpp"
 
@@ -16,6 +17,7 @@ struct PushFlags {
     bool quiet = false;
     RegistryFlags registry;
     SignFlags sign;
+    EncryptionFlags encryption;
 };
 
 int run_push(const PushFlags& flags, const CancelToken* cancel) {
@@ -23,10 +25,11 @@ int run_push(const PushFlags& flags, const CancelToken* cancel) {
     PushOptions options;
     options.registry = to_registry_options(flags.registry);
     options.extra_tags = flags.tags;
+    options.encryption = to_encryption_options(flags.encryption);
     ProgressDisplay progress(!flags.json && !flags.quiet);
     auto context = command_context(cancel, flags.registry, progress.callback());
     auto result = push(flags.source, target, options, context);
-    sign_if_asked(flags.sign, target, result, options.registry, context);
+    sign_if_asked(flags.sign, target, result.root.digest, options.registry, context);
     report_push(result, flags.json, flags.quiet);
     return 0;
 }
@@ -49,7 +52,9 @@ void add_push_command(CLI::App& app, Invocation& invocation) {
     auto* cmd = app.add_subcommand("push", "Push an image from a layout to a registry");
     cmd->footer("Examples:\n  ckimg push oci:./counter-ckpt:latest "
                 "registry.example.com/team/counter-ckpt:v1\n"
-                "  ckimg push oci:./ckpt localhost:5000/ckpt:v1 --insecure --json");
+                "  ckimg push oci:./ckpt localhost:5000/ckpt:v1 --insecure --json\n"
+                "  ckimg push oci:./ckpt registry.example.com/ckpt:v1 --encryption-key "
+                "jwe:rsa.pub.pem");
     cmd->add_option("source", flags->source, "oci:DIR[:REF] or oci-archive:FILE[:REF]")->required();
     cmd->add_option("reference", flags->target,
                     "Registry reference [docker://]HOST/REPO[:TAG][@DIGEST]")
@@ -59,6 +64,7 @@ void add_push_command(CLI::App& app, Invocation& invocation) {
     cmd->add_flag("-q,--quiet", flags->quiet, "Print nothing on success");
     add_registry_flags(*cmd, flags->registry, true);
     add_sign_flags(*cmd, flags->sign);
+    add_encryption_flags(cmd, flags->encryption);
     cmd->callback([flags, &invocation] {
         invocation.run = [flags, cancel = invocation.cancel] { return run_push(*flags, cancel); };
     });

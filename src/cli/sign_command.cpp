@@ -24,15 +24,19 @@ void add_sign_flags(CLI::App& cmd, SignFlags& flags) {
                    "Read the signing key's passphrase from this file (default: the terminal)");
 }
 
-void sign_if_asked(const SignFlags& flags, const Reference& target, const PushResult& pushed,
+void check_no_signing(const SignFlags& flags, const std::string& why) {
+    if (!flags.private_key.empty()) throw UsageError("--sign-by-sigstore-private-key " + why);
+    if (!flags.passphrase_file.empty()) throw UsageError("--sign-passphrase-file " + why);
+}
+
+void sign_if_asked(const SignFlags& flags, const Reference& target, const Digest& root,
                    const RegistryOptions& registry, const Context& context) {
     if (flags.private_key.empty()) {
         if (!flags.passphrase_file.empty())
             throw UsageError("--sign-passphrase-file needs --sign-by-sigstore-private-key");
         return;
     }
-    sign_image(target, pushed.root.digest, flags.private_key, flags.passphrase_file, registry,
-               context);
+    sign_image(target, root, flags.private_key, flags.passphrase_file, registry, context);
 }
 
 namespace {

@@ -1,4 +1,5 @@
-// The flags that sign what push and build --push upload (sigstore, <ckimg/signature.hpp>).
+// The flags that sign what push, copy to a registry and build --push upload (sigstore,
+// <ckimg/signature.hpp>).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -17,7 +18,10 @@ struct SignFlags {
 
 void add_sign_flags(CLI::App& cmd, SignFlags& flags);
 // Signs the pushed root as `target` names it when --sign-by-sigstore-private-key was given.
-void sign_if_asked(const SignFlags& flags, const Reference& target, const PushResult& pushed,
+void sign_if_asked(const SignFlags& flags, const Reference& target, const Digest& root,
                    const RegistryOptions& registry, const Context& context);
+// UsageError when the flags ask for a signature where none can be stored (`why`: "needs
+// --push", "needs a registry destination").
+void check_no_signing(const SignFlags& flags, const std::string& why);
 
 } // namespace ckimg::cli

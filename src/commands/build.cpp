@@ -156,7 +156,10 @@ BuildResult build_into(CheckpointArchive& archive, ImageSink& sink, const BuildO
                        const Context& context) {
     const Format& format = find_format(options.format);
     std::optional<crypto::LayerEncryptor> encryptor;
-    if (options.encryption.enabled()) encryptor.emplace(options.encryption);
+    if (options.encryption.enabled()) {
+        (void)options.encryption.encrypts(0, -1); // a negative --encrypt-layer: before any work
+        encryptor.emplace(options.encryption);
+    }
     SinkLayerFactory layers(sink, options.compression, options.level, context.progress,
                             encryptor ? &*encryptor : nullptr);
     BuildResult result;

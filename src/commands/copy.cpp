@@ -91,15 +91,32 @@ CopyResult copy_to_registry(ImageSource& source, const Reference& target,
     return result;
 }
 
+// The source as the copy is to store it: decrypted, then encrypted, as the options ask. Both
+// happen here, before the destination is opened: a wrong key writes nothing.
+std::unique_ptr<ImageSource> transformed(std::unique_ptr<ImageSource> image,
+                                         const DecryptionOptions& decryption,
+                                         const EncryptionOptions& encryption,
+                                         const Context& context) {
+    if (!decryption.keys.empty()) image = decrypting_source(std::move(image), decryption);
+    if (encryption.enabled()) image = encrypting_source(std::move(image), encryption, context);
+    return image;
+}
+
 } // namespace
 
 CopyResult copy(const std::string& source, const std::string& destination,
                 const RegistryOptions& registry, const CopyOptions& options,
                 const Context& context) {
-    auto image = open_image_source(source, registry, context);
-    if (!is_local_target(destination))
-        return copy_to_registry(*image, Reference::parse(destination), registry, options, context);
+    // The destination's name is checked before the source is read (and maybe encrypted).
+    if (!is_local_target(destination)) {
+        auto target = Reference::parse(destination);
+        auto image = transformed(open_image_source(source, registry, context), options.decryption,
+                                 options.encryption, context);
+        return copy_to_registry(*image, target, registry, options, context);
+    }
     auto target = parse_local_target(destination);
+    auto image = transformed(open_image_source(source, registry, context), options.decryption,
+                             options.encryption, context);
     auto tag = !target.tag.empty() ? target.tag : source_tag(source);
     auto local = options;
     local.tags = with_first(tag.empty() ? "latest" : tag, options.tags);
@@ -115,7 +132,8 @@ PushResult push(const std::string& source, const Reference& target, const PushOp
     CopyOptions copy_options;
     copy_options.tags = options.extra_tags;
     copy_options.jobs = options.registry.jobs;
-    auto image = open_image_source(source, options.registry, context);
+    auto image = transformed(open_image_source(source, options.registry, context), {},
+                             options.encryption, context);
     auto copied = copy_to_registry(*image, target, options.registry, copy_options, context);
     PushResult result;
     result.reference = target.str();

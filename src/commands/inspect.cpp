@@ -83,6 +83,11 @@ nlohmann::json image_json(const ImageFacts& facts) {
                                                                layer.digest.str().substr(0, 19)))
             json["encryption"] = {{"cipher", encryption->cipher},
                                   {"recipients", encryption->recipients}};
+        if (!facts.decrypted_layers.empty() && !json["encryption"].is_null()) {
+            const auto& plain = facts.decrypted_layers[layers.size()];
+            json["encryption"]["decrypted"] = {{"digest", plain.digest.str()},
+                                               {"mediaType", plain.media_type}};
+        }
         layers.push_back(json);
         // Sizes are the manifest's: two of 2^63-1 must not add up to -2.
         auto sum = checked_add<std::int64_t>(layers_size, layer.size);
@@ -165,6 +170,13 @@ InspectReport inspect(const std::string& target, const InspectOptions& options,
     auto source = open_image_source(target, options.registry, context);
     auto report = inspect_image(*source, options.platform);
     report.target = target;
+    if (!options.decryption.keys.empty()) {
+        auto plain = decrypting_source(std::move(source), options.decryption);
+        auto image = resolve_image(*plain, options.platform);
+        report.image->decrypted_layers = image.layers;
+        if (const auto* format = detect_format(image.manifest))
+            report.checkpoint = format->describe(*plain, image);
+    }
     return report;
 }
 

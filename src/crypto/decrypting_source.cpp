@@ -5,12 +5,15 @@
 #include <ckimg/image.hpp>
 
 #include "crypto/layer_encryption.hpp"
+#include "crypto/rewritten_source.hpp"
 
 #include <map>
 
 namespace ckimg {
 
 namespace {
+
+using crypto::RewrittenSource;
 
 struct EncryptedBlob {
     Descriptor stored; // as the inner source has it
@@ -63,84 +66,25 @@ private:
     bool done_ = false;
 };
 
-class DecryptingSource : public ImageSource {
+class DecryptingSource : public RewrittenSource {
 public:
-    DecryptingSource(std::unique_ptr<ImageSource> inner, const DecryptionOptions& options)
-        : inner_(std::move(inner)), root_(inner_->root()) {
+    DecryptingSource(std::unique_ptr<ImageSource> source, const DecryptionOptions& options)
+        : RewrittenSource(std::move(source)) {
         for (const auto& spec : options.keys)
             keys_.push_back(
                 crypto::load_private_key(crypto::PrivateKeySpec::parse(spec), options.warn));
-        rewrite(read_image_graph(*inner_));
+        rewrite(read_image_graph(inner()), [this](nlohmann::json& doc, const ManifestNode& node) {
+            return rewrite_manifest(doc, node.descriptor);
+        });
     }
-
-    bool changed() const { return !blobs_.empty(); }
-
-    Descriptor root() const override { return root_; }
-
-    std::string read_blob(const Descriptor& blob, std::size_t limit) override {
-        auto doc = documents_.find(blob.digest);
-        if (doc != documents_.end()) return doc->second;
-        auto enc = blobs_.find(blob.digest);
-        if (enc == blobs_.end()) return inner_->read_blob(blob, limit);
-        if (static_cast<std::uint64_t>(enc->second.stored.size) > limit)
-            throw InputError(enc->second.label + ": over " + std::to_string(limit) + " bytes");
-        auto stream = open_blob(blob);
-        std::string out(static_cast<std::size_t>(enc->second.stored.size), '\0');
-        std::size_t at = 0;
-        std::uint8_t spare[1];
-        while (at < out.size()) {
-            std::size_t n =
-                stream->read(reinterpret_cast<std::uint8_t*>(out.data()) + at, out.size() - at);
-            if (n == 0) break;
-            at += n;
-        }
-        if (at != out.size() || stream->read(spare, 1) != 0)
-            throw InputError(enc->second.label + ": blob is not of its stated size");
-        return out;
-    }
-
-    std::unique_ptr<ByteSource> open_blob(const Descriptor& blob) override {
-        auto enc = blobs_.find(blob.digest);
-        if (enc == blobs_.end()) return inner_->open_blob(blob);
-        return std::make_unique<DecryptingBlob>(inner_->open_blob(enc->second.stored), enc->second);
-    }
-
-    std::string describe() const override { return inner_->describe(); }
-    void cancel() override { inner_->cancel(); }
 
 private:
-    // Manifests come before the indexes that list them, the root last.
-    void rewrite(const ImageGraph& graph) {
-        std::map<Digest, Descriptor> replaced;
-        for (const auto& node : graph.manifests) {
-            nlohmann::json doc = node.json;
-            bool changed = node.is_index() ? rewrite_index(doc, replaced)
-                                           : rewrite_manifest(doc, node.descriptor);
-            if (!changed) continue;
-            std::string bytes = canonical_json(doc);
-            Descriptor updated = node.descriptor;
-            updated.digest = sha256_of(bytes);
-            updated.size = static_cast<std::int64_t>(bytes.size());
-            replaced[node.descriptor.digest] = updated;
-            documents_[updated.digest] = std::move(bytes);
-        }
-        auto root = replaced.find(root_.digest);
-        if (root != replaced.end()) {
-            root_.digest = root->second.digest;
-            root_.size = root->second.size;
-        }
-    }
+    bool replaces(const Digest& digest) const override { return blobs_.count(digest) != 0; }
 
-    bool rewrite_index(nlohmann::json& doc, const std::map<Digest, Descriptor>& replaced) {
-        bool changed = false;
-        for (auto& entry : doc["manifests"]) {
-            auto it = replaced.find(Digest::parse(entry["digest"].get<std::string>()));
-            if (it == replaced.end()) continue;
-            entry["digest"] = it->second.digest.str();
-            entry["size"] = it->second.size;
-            changed = true;
-        }
-        return changed;
+    std::unique_ptr<ByteSource> open_replaced(const Descriptor& blob) override {
+        auto enc = blobs_.find(blob.digest);
+        if (enc == blobs_.end()) return nullptr;
+        return std::make_unique<DecryptingBlob>(inner().open_blob(enc->second.stored), enc->second);
     }
 
     bool rewrite_manifest(nlohmann::json& doc, const Descriptor& manifest) {
@@ -149,9 +93,9 @@ private:
         int index = 0;
         for (auto& entry : doc["layers"]) {
             ++index;
-            Descriptor layer = descriptor_from_json(entry, inner_->describe() + ": layer");
+            Descriptor layer = descriptor_from_json(entry, describe() + ": layer");
             if (!is_encrypted_media_type(layer.media_type)) continue;
-            std::string label = inner_->describe() + ": layer " + std::to_string(index) + " (" +
+            std::string label = describe() + ": layer " + std::to_string(index) + " (" +
                                 layer.digest.str().substr(0, 19) + ") of manifest " +
                                 manifest.digest.str().substr(0, 19);
             auto unwrapped = crypto::unwrap_layer(layer, keys_, label);
@@ -169,11 +113,8 @@ private:
         return changed;
     }
 
-    std::unique_ptr<ImageSource> inner_;
-    Descriptor root_;
     std::vector<crypto::PrivateKey> keys_;
-    std::map<Digest, std::string> documents_; // rewritten manifests and indexes
-    std::map<Digest, EncryptedBlob> blobs_;   // by the digest of the plaintext
+    std::map<Digest, EncryptedBlob> blobs_; // by the digest of the plaintext
 };
 
 } // namespace

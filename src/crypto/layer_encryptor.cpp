@@ -10,7 +10,6 @@ LayerEncryptor::LayerEncryptor(const EncryptionOptions& options) : options_(opti
         keys_.push_back(load_public_key(path));
         recipients_.push_back(keys_.back().get());
     }
-    (void)options_.encrypts(0, -1); // a negative --encrypt-layer is refused before any work
 }
 
 void LayerEncryptor::Stage::finish() {

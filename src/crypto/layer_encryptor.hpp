@@ -17,10 +17,12 @@ namespace ckimg::crypto {
 class LayerEncryptor {
 public:
     explicit LayerEncryptor(const EncryptionOptions& options);
-    // Is the layer numbered `index` (from 0, in the order the format begins them) encrypted?
-    // Without --encrypt-layer every layer is, except a descriptive one.
-    bool encrypts(int index, bool descriptive) const {
-        return options_.layers.empty() ? !descriptive : options_.encrypts(index, -1);
+    // Is the layer numbered `index` (from 0, in the order the format begins them, or in the
+    // manifest) of `count` encrypted? Without --encrypt-layer every layer is, except a
+    // descriptive one (Format::is_descriptive_layer); with it, the layers it names. build and
+    // encrypting_source both decide here; a build, which does not know its count, passes -1.
+    bool encrypts(int index, int count, bool descriptive) const {
+        return options_.layers.empty() ? !descriptive : options_.encrypts(index, count);
     }
 
     // Encrypts what is written (the compressed layer) into `next` (the stored blob); after

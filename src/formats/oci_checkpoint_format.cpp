@@ -234,6 +234,13 @@ public:
     CheckpointInfo describe(ImageSource& source, const ResolvedImage& image) const override {
         return read_config(source, image).info;
     }
+
+    // The metadata layer, as ComponentLayers begins it.
+    bool is_descriptive_layer(const Descriptor& layer) const override {
+        auto type = decrypted_media_type(layer.media_type);
+        auto compression = compression_of_media_type(type);
+        return compression && type == layer_media_type(Role::metadata, *compression);
+    }
 };
 
 } // namespace

@@ -9,6 +9,7 @@
 #include <ckimg/transport.hpp>
 
 #include "core/json_limits.hpp"
+#include "core/temp_dir.hpp"
 #include "oci/verified_source.hpp"
 #include "registry/registry_source.hpp"
 
@@ -59,27 +60,6 @@ private:
     std::string name_;
 };
 
-// A private directory under $TMPDIR, removed with everything in it.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "ckimg-archive-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr)
-            throw IoError(errno_message("cannot create a temporary directory"));
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
-
 // An OCI archive is a tar without an index of its members, so it is unpacked once into a private
 // directory (mode 0700: images hold process memory) and read as a layout from there.
 class OciArchiveSource final : public ImageSource {
@@ -101,7 +81,7 @@ public:
     std::string describe() const override { return layout_->describe(); }
 
 private:
-    TempDir temp_; // declared first: destroyed after the layout that reads from it
+    TempDir temp_{"ckimg-archive"}; // declared first: destroyed after the layout that reads it
     std::optional<LayoutSource> layout_;
 };
 

@@ -65,7 +65,8 @@ std::unique_ptr<LayerFactory::Stream> SinkLayerFactory::begin_descriptive_layer(
 std::unique_ptr<LayerFactory::Stream> SinkLayerFactory::begin(bool descriptive) {
     int index = layers_named_; // from 0, as --encrypt-layer counts
     const crypto::LayerEncryptor* encryptor =
-        encryptor_ != nullptr && encryptor_->encrypts(index, descriptive) ? encryptor_ : nullptr;
+        encryptor_ != nullptr && encryptor_->encrypts(index, -1, descriptive) ? encryptor_
+                                                                              : nullptr;
     return std::make_unique<PipelineStream>(sink_, compression_, level_, progress_,
                                             next_layer_label(), encryptor);
 }
@@ -74,7 +75,7 @@ std::optional<Layer> SinkLayerFactory::adopt_archive(CheckpointArchive& archive)
     // The shared-storage shortcut stores the archive's bytes as they are: not for a layer that
     // is to be encrypted.
     if (compression_ == Compression::none && encryptor_ != nullptr &&
-        encryptor_->encrypts(layers_named_, false))
+        encryptor_->encrypts(layers_named_, -1, false))
         return passthrough_compressed(archive, [this] { return begin_layer(); });
     if (compression_ == Compression::none)
         return passthrough_layer(archive, sink_, progress_, next_layer_label());

@@ -3,10 +3,15 @@
 # containers/ocicrypt): ckimg's encrypted images (every format; RSA and EC recipients, one or
 # several) decrypt with `skopeo copy --decryption-key` to exactly the layers of the unencrypted
 # build, and ckimg decrypts what `skopeo copy --encryption-key jwe:...` encrypted (export, pull,
-# convert) to the original checkpoint. Then the refusals: a wrong key, no key, a tampered blob,
-# a passphrase in clear; each one line on stderr, exit 1 (2 for usage), nothing written.
+# convert) to the original checkpoint. The copier's side (a registry on loopback): push and copy
+# --encryption-key (skopeo pulls and decrypts the pushed image to the plain build's layers),
+# copy --decryption-key (the plain image's digest back), copy --sign-by-sigstore-private-key
+# (ckimg verify accepts it), inspect --decryption-key (the plain image's checkpoint facts). Then
+# the refusals: a wrong key, no key, a tampered blob, a passphrase in clear; each one line on
+# stderr, exit 1 (2 for usage), nothing written.
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/registry.sh"
 need skopeo
 need openssl
 
@@ -93,6 +98,108 @@ step "--encrypt-layer: only the chosen layer of an oci-checkpoint image"
 "$CKIMG" build "$WORK/ck.tar" --format oci-checkpoint "${CREATED[@]}" -o "oci:$WORK/one:v1" -q \
     --encryption-key "jwe:$K/ec.pub.pem" --encrypt-layer 1
 layers "$WORK/one" v1 | grep -c '+encrypted' | grep -qx 1 || fail "--encrypt-layer 1 did not encrypt exactly one layer"
+
+start_registry plain
+for format in crio podman oci-checkpoint; do
+    step "$format: push --encryption-key -> skopeo pulls and decrypts the plain build's layers"
+    "$CKIMG" push "oci:$WORK/plain-$format:v1" "$REG_HOST/e2e/enc-$format:v1" --insecure -q \
+        --encryption-key "jwe:$K/rsa.pub.pem" || fail "push --encryption-key ($format)"
+    "$CKIMG" copy "$REG_HOST/e2e/enc-$format:v1" "oci:$WORK/pushed-$format:v1" --insecure -q ||
+        fail "copy of the pushed $format image"
+    layers "$WORK/pushed-$format" v1 >"$WORK/pushed.layers"
+    grep -q '+encrypted .*org.opencontainers.image.enc.keys.jwe' "$WORK/pushed.layers" ||
+        fail "$format: the pushed image is not encrypted: $(cat "$WORK/pushed.layers")"
+    assert_eq "$(grep -c '+encrypted' "$WORK/enc-$format.layers")" "$(grep -c '+encrypted' "$WORK/pushed.layers")" \
+        "$format: push encrypts the layers build encrypts"
+    rm -rf "$WORK/dec"
+    "${SKOPEO[@]}" copy -q --src-tls-verify=false --decryption-key "$K/rsa.pem" \
+        "docker://$REG_HOST/e2e/enc-$format:v1" "oci:$WORK/dec:v1" 2>"$WORK/skopeo.err" ||
+        fail "$format: skopeo could not pull and decrypt: $(cat "$WORK/skopeo.err")"
+    layers "$WORK/dec" v1 >"$WORK/dec.layers"
+    diff "$WORK/plain-$format.layers" "$WORK/dec.layers" ||
+        fail "$format: skopeo's decryption of the pushed image differs from the unencrypted build"
+
+    step "$format: inspect --decryption-key shows the plain image's checkpoint facts"
+    "$CKIMG" inspect --json "oci:$WORK/plain-$format:v1" >"$WORK/plain-inspect.json"
+    "$CKIMG" inspect --json "oci:$WORK/enc-$format:v1" --decryption-key "$K/rsa.pem" >"$WORK/dec-inspect.json" ||
+        fail "$format: inspect --decryption-key"
+    assert_eq "$(json_get "$WORK/plain-inspect.json" 'd["checkpoint"]')" \
+        "$(json_get "$WORK/dec-inspect.json" 'd["checkpoint"]')" "$format: checkpoint facts with the key"
+    assert_eq "$(json_get "$WORK/plain-inspect.json" '[l["digest"] for l in d["image"]["layers"]]')" \
+        "$(json_get "$WORK/dec-inspect.json" '[(l["encryption"] or {}).get("decrypted", l)["digest"] for l in d["image"]["layers"]]')" \
+        "$format: the layers inspect says the encrypted ones decrypt to"
+    # (the human report is on stderr)
+    "$CKIMG" inspect "oci:$WORK/plain-$format:v1" 2>&1 >/dev/null |
+        sed -n '/checkpoint (as the image records it)/,$p' >"$WORK/plain-inspect.txt"
+    "$CKIMG" inspect "oci:$WORK/enc-$format:v1" --decryption-key "$K/ec.pem" 2>"$WORK/dec-inspect.full" ||
+        fail "$format: inspect --decryption-key (EC): $(cat "$WORK/dec-inspect.full")"
+    sed -n '/checkpoint (as the image records it)/,$p' "$WORK/dec-inspect.full" >"$WORK/dec-inspect.txt"
+    grep -q '^  container ' "$WORK/plain-inspect.txt" || fail "$format: inspect shows no container: $(cat "$WORK/plain-inspect.txt")"
+    diff "$WORK/plain-inspect.txt" "$WORK/dec-inspect.txt" || fail "$format: inspect --decryption-key shows other facts"
+    grep -q 'encrypted (AES_256_CTR_HMAC_SHA256) for .*; decrypts to sha256:' "$WORK/dec-inspect.full" ||
+        fail "$format: inspect does not say what the layers decrypt to: $(cat "$WORK/dec-inspect.full")"
+done
+
+step "copy --encryption-key, then copy --decryption-key: the unencrypted image's digest back"
+"$CKIMG" copy "oci:$WORK/plain-oci-checkpoint:v1" "oci:$WORK/cenc:v1" -q \
+    --encryption-key "jwe:$K/rsa.pub.pem" --encryption-key "jwe:$K/ec.pub.pem" || fail "copy --encryption-key"
+layers "$WORK/cenc" v1 >"$WORK/cenc.layers"
+assert_eq "$(head -1 "$WORK/plain-oci-checkpoint.layers")" "$(head -1 "$WORK/cenc.layers")" "copy keeps the config"
+grep -q 'checkpoint.metadata.v1.tar+gzip sha' "$WORK/cenc.layers" ||
+    fail "copy encrypted the metadata layer: $(cat "$WORK/cenc.layers")"
+assert_eq "$(($(wc -l <"$WORK/cenc.layers") - 2))" "$(grep -c '+encrypted' "$WORK/cenc.layers")" \
+    "layers copy --encryption-key encrypts"
+[[ $(layout_digest "$WORK/cenc" v1) != "$(layout_digest "$WORK/plain-oci-checkpoint" v1)" ]] ||
+    fail "the encrypted copy has the plain image's digest"
+for key in rsa.pem ec.pem; do
+    rm -rf "$WORK/cdec"
+    "$CKIMG" copy "oci:$WORK/cenc:v1" "oci:$WORK/cdec:v1" -q --decryption-key "$K/$key" ||
+        fail "copy --decryption-key $key"
+    assert_eq "$(layout_digest "$WORK/plain-oci-checkpoint" v1)" "$(layout_digest "$WORK/cdec" v1)" \
+        "digest of the copy decrypted with $key"
+done
+"$CKIMG" copy "oci:$WORK/cenc:v1" "oci:$WORK/one:v2" -q --encryption-key "jwe:$K/ec.pub.pem" --encrypt-layer -1
+assert_eq "$(layout_digest "$WORK/cenc" v1)" "$(layout_digest "$WORK/one" v2)" \
+    "copy --encryption-key of layers already encrypted changes nothing"
+"$CKIMG" copy "oci:$WORK/plain-oci-checkpoint:v1" "oci:$WORK/last:v1" -q \
+    --encryption-key "jwe:$K/ec.pub.pem" --encrypt-layer -1
+layers "$WORK/last" v1 | tail -n +2 | grep -n '+encrypted' | cut -d: -f1 | tr '\n' ' ' >"$WORK/last.which"
+assert_eq "$(($(wc -l <"$WORK/cenc.layers") - 1)) " "$(cat "$WORK/last.which")" "--encrypt-layer -1 encrypts the last layer only"
+
+step "copy to a registry --sign-by-sigstore-private-key: ckimg verify accepts it"
+printf 'sign me\n' >"$K/signpass"
+"$CKIMG" generate-sigstore-key --output-prefix "$K/signer" --passphrase-file "$K/signpass" ||
+    fail "generate-sigstore-key"
+"$CKIMG" copy "oci:$WORK/plain-crio:v1" "$REG_HOST/e2e/signed:v1" --insecure --json \
+    --encryption-key "jwe:$K/rsa.pub.pem" \
+    --sign-by-sigstore-private-key "$K/signer.private" --sign-passphrase-file "$K/signpass" \
+    >"$WORK/signed.json" || fail "copy --encryption-key --sign-by-sigstore-private-key"
+"$CKIMG" verify "$REG_HOST/e2e/signed:v1" --key "$K/signer.pub" --insecure -q 2>"$WORK/verify.err" ||
+    fail "verify of the signed copy: $(cat "$WORK/verify.err")"
+"$CKIMG" copy "$REG_HOST/e2e/signed:v1" "oci:$WORK/signed:v1" --insecure -q --decryption-key "$K/rsa.pem" ||
+    fail "copy of the signed encrypted image back, decrypted"
+assert_eq "$(layout_digest "$WORK/plain-crio" v1)" "$(layout_digest "$WORK/signed" v1)" \
+    "the signed encrypted copy decrypts to the plain image"
+"$CKIMG" copy "$REG_HOST/e2e/enc-crio:v1" "$REG_HOST/e2e/mirror:v1" --insecure -q \
+    --sign-by-sigstore-private-key "$K/signer.private" --sign-passphrase-file "$K/signpass" ||
+    fail "registry-to-registry copy with signing"
+"$CKIMG" verify "$REG_HOST/e2e/mirror:v1" --key "$K/signer.pub" --insecure -q || fail "verify of the mirror"
+run_fails 1 "no sigstore signatures" "$CKIMG" verify "$REG_HOST/e2e/enc-crio:v1" --key "$K/signer.pub" --insecure
+run_fails 2 "needs a registry destination" "$CKIMG" copy "oci:$WORK/plain-crio:v1" "oci:$WORK/x:v1" \
+    --sign-by-sigstore-private-key "$K/signer.private"
+assert_file_absent "$WORK/x"
+
+step "copy and inspect refusals: a wrong key is one line, exit 1, nothing written"
+run_fails 1 "none of the decryption keys" "$CKIMG" copy "oci:$WORK/cenc:v1" "oci:$WORK/x:v1" --decryption-key "$K/other.pem"
+assert_file_absent "$WORK/x"
+run_fails 1 "none of the decryption keys" "$CKIMG" copy "oci:$WORK/cenc:v1" "$REG_HOST/e2e/x:v1" --insecure \
+    --decryption-key "$K/other.pem"
+curl -sf "http://$REG_HOST/v2/e2e/x/tags/list" >/dev/null && fail "a refused copy created e2e/x"
+run_fails 1 "none of the decryption keys" "$CKIMG" inspect "oci:$WORK/cenc:v1" --decryption-key "$K/other.pem"
+run_fails 2 "jwe:" "$CKIMG" push "oci:$WORK/plain-crio:v1" "$REG_HOST/e2e/x:v1" --insecure --encryption-key "pgp:$K/rsa.pub.pem"
+run_fails 2 "--encrypt-layer needs --encryption-key" "$CKIMG" copy "oci:$WORK/plain-crio:v1" "oci:$WORK/x:v1" --encrypt-layer 0
+assert_file_absent "$WORK/x"
+curl -sf "http://$REG_HOST/v2/e2e/x/tags/list" >/dev/null && fail "a refused push created e2e/x"
 
 step "skopeo copy --encryption-key (RSA; EC; both) -> ckimg export, pull and convert decrypt it"
 "${SKOPEO[@]}" copy -q --encryption-key "jwe:$K/rsa.pub.pem" "oci:$WORK/plain-crio:v1" "oci:$WORK/sk-rsa:v1" ||

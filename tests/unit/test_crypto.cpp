@@ -4,6 +4,7 @@
 #include "crypto/keys.hpp"
 #include "crypto/layer_cipher.hpp"
 #include "crypto/layer_encryption.hpp"
+#include "test_keys.hpp"
 #include "test_support.hpp"
 
 #include <ckimg/error.hpp>
@@ -22,6 +23,8 @@ using namespace ckimg::crypto;
 
 namespace {
 
+using namespace ckimg::test;
+
 std::string unhex(const std::string& hex) {
     std::string out;
     for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
@@ -37,46 +40,6 @@ std::string hex(const std::string& bytes) {
         out += digits[c & 15];
     }
     return out;
-}
-
-Pkey rsa_key() {
-    return Pkey(EVP_RSA_gen(2048));
-}
-Pkey ec_key(const char* curve = "prime256v1") {
-    return Pkey(EVP_EC_gen(curve));
-}
-
-std::string pem_public(const EVP_PKEY* key) {
-    BIO* bio = BIO_new(BIO_s_mem());
-    PEM_write_bio_PUBKEY(bio, key);
-    char* data = nullptr;
-    long size = BIO_get_mem_data(bio, &data);
-    std::string out(data, static_cast<std::size_t>(size));
-    BIO_free(bio);
-    return out;
-}
-
-// PKCS#8 (optionally encrypted with AES-256-CBC) or the traditional PKCS#1/SEC1 form.
-std::string pem_private(const EVP_PKEY* key, bool traditional, const std::string& passphrase = "") {
-    BIO* bio = BIO_new(BIO_s_mem());
-    const EVP_CIPHER* cipher = passphrase.empty() ? nullptr : EVP_aes_256_cbc();
-    auto* pass = reinterpret_cast<unsigned char*>(const_cast<char*>(passphrase.data()));
-    int pass_len = static_cast<int>(passphrase.size());
-    if (traditional)
-        PEM_write_bio_PrivateKey_traditional(bio, key, cipher, pass, pass_len, nullptr, nullptr);
-    else
-        PEM_write_bio_PKCS8PrivateKey(bio, key, cipher, reinterpret_cast<char*>(pass), pass_len,
-                                      nullptr, nullptr);
-    char* data = nullptr;
-    long size = BIO_get_mem_data(bio, &data);
-    std::string out(data, static_cast<std::size_t>(size));
-    BIO_free(bio);
-    return out;
-}
-
-void write_file(const std::filesystem::path& path, const std::string& text, mode_t mode) {
-    std::ofstream(path) << text;
-    ::chmod(path.c_str(), mode);
 }
 
 struct EncryptedLayer {
@@ -300,7 +263,8 @@ TEST_CASE("an encrypted layer round trip, and every broken layer", "[crypto]") {
     }
     SECTION("a wrong key") {
         CHECK_THROWS_WITH(unwrap_layer(layer.descriptor, keys_of(ec_key()), "layer 1"),
-                          Catch::Contains("layer 1") && Catch::Contains("none of the decryption keys"));
+                          Catch::Contains("layer 1") &&
+                              Catch::Contains("none of the decryption keys"));
     }
     SECTION("no key") {
         CHECK_THROWS_WITH(unwrap_layer(layer.descriptor, {}, "layer 1"),
