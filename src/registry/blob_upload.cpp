@@ -284,12 +284,12 @@ void BlobUpload::finish(const Digest& digest, RangeReader* source, std::uint64_t
 // than by the caller, which would start the whole blob over (and send it all again).
 HttpResponse BlobUpload::send_closing_put(const HttpRequest& request, const Digest& digest) {
     Backoff backoff(client_.session().retry_policy(), &client_.session().cancel);
-    bool retried = false;
     return send_with_retries(backoff, [&] {
-        bool is_retry = std::exchange(retried, true);
         auto response = client_.send(request, false);
-        // A PUT whose answer was lost may have completed the upload: the session is gone.
-        if (is_retry && response.status == 404 && client_.blob_size(digest)) response.status = 201;
+        // A PUT whose answer was lost may have completed the upload: the session is gone. The
+        // first answer can be such a 404 too, since libcurl sends a request again by itself on a
+        // fresh connection when a reused one closed without a byte of answer.
+        if (response.status == 404 && client_.blob_size(digest)) response.status = 201;
         return response;
     });
 }

@@ -42,12 +42,18 @@ public:
             "application/octet-stream", digest, static_cast<std::int64_t>(size_), {}, {}, {}};
         if (spool_)
             return context_.count(push_blob_file(client_, spool_->path(), blob, {}, {}), size_);
-        if (!upload_) {
+        if (filling_offset_ == 0) {
+            // No chunk went out (the blob is one chunk or less): push_blob's one PUT, with its
+            // retries; a session opened for a larger minimum chunk is left to expire.
             BufferReader reader(filling_, 0);
             return context_.count(push_blob(client_, reader, blob, {}, {}), size_);
         }
+        // The tail goes in a PATCH of its own, which resumes after a cut, and the closing PUT
+        // carries nothing, so that it can be sent again (a PUT with the tail cannot: the
+        // registry may have kept part of it) and a lost answer is found out by a HEAD.
         BufferReader reader(filling_, filling_offset_);
-        upload_->finish(digest, &reader, size_);
+        if (size_ > filling_offset_) upload_->send_chunks(reader, size_, chunk_length_);
+        upload_->finish(digest, nullptr, size_);
         context_.count(BlobOutcome::uploaded, size_);
     }
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <string_view>
 
 namespace ckimg::registry {
 
@@ -19,6 +20,7 @@ namespace {
 // before they expire so that a request does not race the expiry.
 constexpr std::chrono::seconds default_token_lifetime{60};
 constexpr std::chrono::seconds expiry_margin{10};
+constexpr std::string_view kRedacted = "<redacted>";
 
 std::optional<Challenge> pick_challenge(const HttpResponse& response) {
     std::optional<Challenge> basic;
@@ -105,6 +107,24 @@ bool Authenticator::on_unauthorized(const HttpResponse& response) {
     return first || had_token;
 }
 
+// An error whose text came in part from the token server (its error body), which may quote the
+// request back: the secrets the request carried do not reach the user's terminal or logs.
+RegistryError Authenticator::without_secrets(const RegistryError& error) const {
+    std::string message = error.what();
+    if (credentials_) {
+        for (const auto& secret :
+             {credentials_->identity_token, percent_encode(credentials_->identity_token),
+              credentials_->password, percent_encode(credentials_->password)}) {
+            // Shorter ones would mangle the message more than they hide.
+            if (secret.size() < 4) continue;
+            for (auto at = message.find(secret); at != std::string::npos;
+                 at = message.find(secret, at + kRedacted.size()))
+                message.replace(at, secret.size(), kRedacted);
+        }
+    }
+    return RegistryError(message, error.status());
+}
+
 Authenticator::Token Authenticator::fetch_token(HttpClient& http, const Challenge& challenge) {
     HttpRequest request;
     auto realm = challenge.param("realm");
@@ -132,7 +152,7 @@ Authenticator::Token Authenticator::fetch_token(HttpClient& http, const Challeng
                                ? (credentials_ ? "token server refused the credentials"
                                                : "token server requires credentials")
                                : "";
-        throw response_error(response, request.method, realm, hint);
+        throw without_secrets(response_error(response, request.method, realm, hint));
     }
     nlohmann::json json;
     try {

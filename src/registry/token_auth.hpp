@@ -39,6 +39,7 @@ private:
     std::string header_locked(HttpClient& http, const std::string& registry_url);
     Token fetch_token(HttpClient& http, const Challenge& challenge);
     void check_transport(const std::string& url) const;
+    RegistryError without_secrets(const RegistryError& error) const;
 
     std::optional<Credentials> credentials_;
     std::vector<std::string> scopes_;

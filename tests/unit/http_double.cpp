@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <utility>
 
 namespace ckimg::test {
 
@@ -66,12 +67,15 @@ std::optional<std::string> RecordedRequest::header(const std::string& lowercase_
 }
 
 struct HttpDouble::Connection {
-    int fd;
+    int fd = -1;
     std::string buffer;
     bool continued = false; // 100 Continue sent for the request in the buffer
+    bool cut_asked = false; // cut_ was asked about the request in the buffer
+    std::optional<std::size_t> cut_at;
 };
 
-HttpDouble::HttpDouble(Handler handler) : handler_(std::move(handler)) {
+HttpDouble::HttpDouble(Handler handler, BodyCut cut)
+    : handler_(std::move(handler)), cut_(std::move(cut)) {
     listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
@@ -118,7 +122,10 @@ void HttpDouble::serve() {
         if (fds[0].revents != 0) break;
         if (fds[1].revents & POLLIN) {
             int fd = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
-            if (fd >= 0) connections.push_back(std::make_unique<Connection>(Connection{fd, {}}));
+            if (fd >= 0) {
+                connections.push_back(std::make_unique<Connection>());
+                connections.back()->fd = fd;
+            }
         }
         for (std::size_t i = 2; i < fds.size(); ++i) {
             if (fds[i].revents == 0) continue;
@@ -171,6 +178,13 @@ bool HttpDouble::handle(Connection& connection) {
             if (!send_all(connection.fd, continue_line, sizeof continue_line - 1)) return false;
         }
         std::size_t consumed = head_end + 4;
+        if (cut_ && !std::exchange(connection.cut_asked, true)) connection.cut_at = cut_(request);
+        if (connection.cut_at && buffer.size() - consumed >= *connection.cut_at) {
+            request.cut = true;
+            std::lock_guard lock(mutex_);
+            requests_.push_back(request);
+            return false;
+        }
         if (lower(request.header("transfer-encoding").value_or("")) == "chunked") {
             for (;;) {
                 auto size_end = buffer.find("\r\n", consumed);
@@ -189,6 +203,8 @@ bool HttpDouble::handle(Connection& connection) {
         }
         buffer.erase(0, consumed);
         connection.continued = false;
+        connection.cut_asked = false;
+        connection.cut_at.reset();
         {
             std::lock_guard lock(mutex_);
             requests_.push_back(request);

@@ -1,10 +1,10 @@
 // A small HTTP/1.1 server in the test process, on 127.0.0.1 at a port the kernel picks, for unit
 // tests of the registry code's edge behaviour. It exists because the real registry
 // (docker-registry, which the e2e tests run) cannot be made to misbehave on demand: cut a
-// transfer after N bytes, answer a Range that goes backwards, refuse streaming, hand out a token
-// answer without a token. One thread serves every connection (poll); every request is recorded
-// (method, target, headers, body) and answered by the test's handler. Start in the constructor,
-// stop (and join) in the destructor.
+// transfer after N bytes (either way), answer a Range that goes backwards, refuse streaming, hand
+// out a token answer without a token. One thread serves every connection (poll); every request is
+// recorded (method, target, headers, body) and answered by the test's handler. Start in the
+// constructor, stop (and join) in the destructor.
 #pragma once
 
 #include <cstddef>
@@ -23,6 +23,7 @@ struct RecordedRequest {
     std::string target;                                       // path and query, as sent
     std::vector<std::pair<std::string, std::string>> headers; // names lowercased
     std::string body;                                         // de-chunked
+    bool cut = false; // the double closed the connection before the body was whole (BodyCut)
 
     std::optional<std::string> header(const std::string& lowercase_name) const;
 };
@@ -40,10 +41,15 @@ struct Reply {
 };
 
 using Handler = std::function<Reply(const RecordedRequest&)>;
+// Asked once per request, when its head has arrived (method, target, headers; no body): a count
+// of body bytes (as they come on the wire, chunk framing included) after which the double closes
+// the connection without reading on or answering, the request recorded with `cut` set and no
+// body; nullopt lets the request through to the handler.
+using BodyCut = std::function<std::optional<std::size_t>(const RecordedRequest& head)>;
 
 class HttpDouble {
 public:
-    explicit HttpDouble(Handler handler);
+    explicit HttpDouble(Handler handler, BodyCut cut = {});
     ~HttpDouble();
     HttpDouble(const HttpDouble&) = delete;
     HttpDouble& operator=(const HttpDouble&) = delete;
@@ -58,6 +64,7 @@ private:
     bool handle(Connection& connection); // false: close it
 
     Handler handler_;
+    BodyCut cut_;
     int listener_ = -1;
     int stop_pipe_[2] = {-1, -1};
     int port_ = 0;

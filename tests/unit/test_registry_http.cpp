@@ -2,6 +2,7 @@
 // each test chooses): token auth, chunked upload and its resume, streamed upload refusal, and a
 // download resumed after a cut. Each test checks the requests the code sent, not only its result.
 #include "http_double.hpp"
+#include "registry_double.hpp"
 
 #include "oci/verified_source.hpp"
 #include "registry/blob_download.hpp"
@@ -22,31 +23,13 @@
 using namespace ckimg::registry;
 using Catch::Matchers::Contains;
 using ckimg::test::HttpDouble;
+using ckimg::test::only;
+using ckimg::test::pattern;
 using ckimg::test::RecordedRequest;
 using ckimg::test::Reply;
+using ckimg::test::session_for;
 
 namespace {
-
-std::shared_ptr<RegistrySession> session_for(const HttpDouble& server,
-                                             const std::string& creds = "") {
-    ckimg::RegistryOptions options;
-    options.insecure = true;
-    options.creds = creds;
-    options.retries = 3;
-    options.auth_file = "/nonexistent/auth.json";
-    auto target =
-        ckimg::Reference::parse("127.0.0.1:" + std::to_string(server.port()) + "/team/app:v1");
-    auto session = std::make_shared<RegistrySession>(target, options);
-    session->set_base_url(server.base_url());
-    return session;
-}
-
-std::string pattern(std::size_t size) {
-    std::string bytes(size, '\0');
-    for (std::size_t i = 0; i < size; ++i)
-        bytes[i] = static_cast<char>((i * 131 + i / 7) & 0xff);
-    return bytes;
-}
 
 std::string read_all(ckimg::ByteSource& source) {
     std::string out;
@@ -138,14 +121,6 @@ struct UploadRegistry {
         return Reply{404, {}, ""};
     }
 };
-
-std::vector<RecordedRequest> only(const std::vector<RecordedRequest>& all,
-                                  const std::string& method) {
-    std::vector<RecordedRequest> out;
-    for (const auto& request : all)
-        if (request.method == method) out.push_back(request);
-    return out;
-}
 
 // An upload session opened against an UploadRegistry, over `size` bytes of pattern().
 struct UploadFixture {
