@@ -3,6 +3,8 @@
 #include "crypto/keys.hpp"
 #include "crypto/layer_encryption.hpp"
 
+#include <stdexcept>
+
 namespace ckimg::crypto {
 
 LayerEncryptor::LayerEncryptor(const EncryptionOptions& options) : options_(options) {
@@ -13,13 +15,18 @@ LayerEncryptor::LayerEncryptor(const EncryptionOptions& options) : options_(opti
 }
 
 void LayerEncryptor::Stage::finish() {
-    plain_.finish();
+    if (hashing_)
+        plain_.finish();
+    else
+        cipher_.finish();
 }
 
-void LayerEncryptor::Stage::describe(Descriptor& stored) const {
+void LayerEncryptor::Stage::describe(Descriptor& stored, const std::optional<Digest>& plain) const {
+    if (!hashing_ && !plain)
+        throw std::logic_error("LayerEncryptor::Stage: the unencrypted blob's digest is missing");
     stored.media_type = encrypted_media_type(stored.media_type);
-    for (auto& [key, value] :
-         encryption_annotations(cipher_.secrets(), plain_.digest(), owner_.recipients_))
+    for (auto& [key, value] : encryption_annotations(
+             cipher_.secrets(), hashing_ ? plain_.digest() : *plain, owner_.recipients_))
         stored.annotations[key] = std::move(value);
 }
 

@@ -10,6 +10,7 @@
 #include <ckimg/encryption.hpp>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace ckimg::crypto {
@@ -29,21 +30,31 @@ public:
     // finish(), describe() turns the plain layer's descriptor into the encrypted one.
     class Stage : public ByteSink {
     public:
-        Stage(const LayerEncryptor& owner, ByteSink& next)
-            : owner_(owner), cipher_(next), plain_(cipher_) {}
+        // The private options record the unencrypted blob's digest: the stage hashes what it
+        // encrypts, or, `given`, is told it by describe() (an uncompressed layer's blob is its
+        // tar, whose diff ID is already being hashed: a second SHA-256 pass saved).
+        enum class PlainDigest { hashed, given };
+        Stage(const LayerEncryptor& owner, ByteSink& next, PlainDigest plain = PlainDigest::hashed)
+            : owner_(owner), cipher_(next), plain_(cipher_),
+              hashing_(plain == PlainDigest::hashed) {}
         using ByteSink::write;
         void write(const std::uint8_t* data, std::size_t size) override {
-            plain_.write(data, size);
+            if (hashing_)
+                plain_.write(data, size);
+            else
+                cipher_.write(data, size);
         }
         void finish() override;
         // `stored` has the digest and size of the encrypted blob; gets the media type and the
-        // annotations of an encrypted layer.
-        void describe(Descriptor& stored) const;
+        // annotations of an encrypted layer. `plain`: the unencrypted blob's digest, required
+        // for a stage made with PlainDigest::given, ignored otherwise.
+        void describe(Descriptor& stored, const std::optional<Digest>& plain = {}) const;
 
     private:
         const LayerEncryptor& owner_;
         EncryptingSink cipher_;
-        HashingSink plain_; // the unencrypted blob's digest, which the private options record
+        HashingSink plain_;
+        bool hashing_;
     };
 
 private:

@@ -86,6 +86,29 @@ for format in crio podman oci-checkpoint; do
         "$format: inspect shows the recipients"
 done
 
+for compression in none zstd; do
+    # An uncompressed layer's unencrypted digest is its diff ID (not hashed twice): skopeo checks
+    # it against the private options after decrypting.
+    step "podman --compression $compression: skopeo decrypts to the plain build"
+    "$CKIMG" build "$WORK/ck.tar" --format podman --compression "$compression" "${CREATED[@]}" \
+        -o "oci:$WORK/plain-$compression:v1" -q
+    "$CKIMG" build "$WORK/ck.tar" --format podman --compression "$compression" "${CREATED[@]}" \
+        -o "oci:$WORK/enc-$compression:v1" -q --encryption-key "jwe:$K/rsa.pub.pem" ||
+        fail "encrypted build (--compression $compression)"
+    layers "$WORK/enc-$compression" v1 | grep -q '+encrypted' ||
+        fail "--compression $compression: no encrypted layer"
+    rm -rf "$WORK/dec"
+    "${SKOPEO[@]}" copy -q --decryption-key "$K/rsa.pem" "oci:$WORK/enc-$compression:v1" "oci:$WORK/dec:v1" \
+        2>"$WORK/skopeo.err" || fail "--compression $compression: skopeo could not decrypt: $(cat "$WORK/skopeo.err")"
+    diff <(layers "$WORK/plain-$compression" v1) <(layers "$WORK/dec" v1) ||
+        fail "--compression $compression: skopeo's decryption differs from the unencrypted build"
+    rm -rf "$WORK/dec"
+    "$CKIMG" copy "oci:$WORK/enc-$compression:v1" "oci:$WORK/dec:v1" -q --decryption-key "$K/rsa.pem" ||
+        fail "--compression $compression: ckimg copy --decryption-key"
+    assert_eq "$(layout_digest "$WORK/plain-$compression" v1)" "$(layout_digest "$WORK/dec" v1)" \
+        "--compression $compression: digest of the image ckimg decrypted"
+done
+
 step "oci-checkpoint: the metadata layer stays readable, every other layer is encrypted"
 grep -q 'checkpoint.metadata.v1.tar+gzip sha' "$WORK/enc-oci-checkpoint.layers" ||
     fail "the metadata layer was encrypted: $(cat "$WORK/enc-oci-checkpoint.layers")"
