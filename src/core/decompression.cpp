@@ -36,7 +36,8 @@ public:
     std::size_t read(std::uint8_t* buffer, std::size_t capacity) override {
         stream_.next_out = buffer;
         stream_.avail_out = static_cast<uInt>(std::min<std::size_t>(capacity, 1u << 30));
-        while (stream_.avail_out == capacity && !done_) step();
+        while (stream_.avail_out == capacity && !done_)
+            step();
         return capacity - stream_.avail_out;
     }
 
@@ -115,9 +116,12 @@ private:
 
 std::unique_ptr<ByteSource> make_decompressor(Compression compression, ByteSource& input) {
     switch (compression) {
-    case Compression::gzip: return std::make_unique<GzipSource>(input);
-    case Compression::zstd: return std::make_unique<ZstdSource>(input);
-    case Compression::none: return std::make_unique<PassThroughSource>(input);
+    case Compression::gzip:
+        return std::make_unique<GzipSource>(input);
+    case Compression::zstd:
+        return std::make_unique<ZstdSource>(input);
+    case Compression::none:
+        return std::make_unique<PassThroughSource>(input);
     }
     throw Error("unknown compression");
 }
