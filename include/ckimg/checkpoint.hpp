@@ -69,6 +69,9 @@ public:
     // `path` "-" is standard input. Once `cancel` is cancelled (SIGINT, SIGTERM), the scan
     // throws Cancelled at the next block read, so that the caller can clean up.
     explicit CheckpointArchive(std::string path, const CancelToken* cancel = nullptr);
+    // Opens the file `path` but names it `name` in every message: a file held open by descriptor
+    // ("/dev/fd/N", so that what was checked is what is read) under the name the user knows.
+    CheckpointArchive(std::string path, std::string name, const CancelToken* cancel);
     // Reads the archive from `source`, a stream (an image being converted, say), named `name` in
     // every message as a path would be.
     CheckpointArchive(std::unique_ptr<ByteSource> source, std::string name,
@@ -77,9 +80,10 @@ public:
     CheckpointArchive(const CheckpointArchive&) = delete;
     CheckpointArchive& operator=(const CheckpointArchive&) = delete;
 
-    // The archive's path, or the name it was given; is_file(): a path to a file that may be
-    // opened again (not standard input, not a stream).
+    // The archive's path, or the name it was given: what messages name. is_file(): open_path()
+    // is a file that may be opened again (not standard input, not a stream).
     const std::string& path() const { return path_; }
+    const std::string& open_path() const { return open_path_; }
     bool is_file() const { return is_file_; }
     // Throws the scan's Error("interrupted") once `cancel` is set: for callers that read the
     // archive's file themselves (a layer that is the archive's bytes).
@@ -103,6 +107,7 @@ private:
     void open_reader();
 
     std::string path_;
+    std::string open_path_;
     bool is_file_ = false;
     std::unique_ptr<Impl> impl_;
     const CancelToken* cancel_;

@@ -141,18 +141,22 @@ std::string engine_display_name(Engine engine) {
 }
 
 CheckpointArchive::CheckpointArchive(std::string path, const CancelToken* cancel)
-    : path_(std::move(path)), impl_(std::make_unique<Impl>()), cancel_(cancel) {
-    if (path_ == "-") {
-        impl_->input = std::make_unique<ArchiveInput>(path_, cancel_);
+    : CheckpointArchive(path, path, cancel) {}
+
+CheckpointArchive::CheckpointArchive(std::string path, std::string name, const CancelToken* cancel)
+    : path_(std::move(name)), open_path_(std::move(path)), impl_(std::make_unique<Impl>()),
+      cancel_(cancel) {
+    if (open_path_ == "-") {
+        impl_->input = std::make_unique<ArchiveInput>(open_path_, cancel_);
         open_reader();
         return;
     }
     struct stat status {};
-    if (::stat(path_.c_str(), &status) != 0) throw IoError(errno_message(path_));
+    if (::stat(open_path_.c_str(), &status) != 0) throw IoError(errno_message(path_));
     if (S_ISDIR(status.st_mode))
         throw InputError(path_ + ": is a directory, not a checkpoint archive");
     is_file_ = true;
-    impl_->input = std::make_unique<ArchiveInput>(path_, cancel_);
+    impl_->input = std::make_unique<ArchiveInput>(open_path_, cancel_);
     open_reader();
 }
 

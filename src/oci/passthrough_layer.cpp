@@ -122,7 +122,7 @@ struct Candidate {
 
 std::optional<Candidate> qualify(CheckpointArchive& archive) {
     if (!archive.is_file()) return std::nullopt;
-    Candidate candidate{std::make_unique<FileHandle>(archive.path())};
+    Candidate candidate{std::make_unique<FileHandle>(archive.open_path())};
     int fd = candidate.file->get();
     if (fd < 0 || ::fstat(fd, &candidate.before) != 0 || !S_ISREG(candidate.before.st_mode))
         return std::nullopt;
@@ -171,12 +171,13 @@ std::optional<Layer> passthrough_layer(CheckpointArchive& archive, ImageSink& si
     auto candidate = qualify(archive);
     if (!candidate) return std::nullopt;
     const std::string& path = archive.path();
+    const std::string& reopen = archive.open_path();
     int fd = candidate->file->get();
     archive.scan([](ArchiveEntry&) {}); // validation and metadata; file data is skipped
     auto size = static_cast<std::uint64_t>(candidate->before.st_size);
     auto digest = hash_file(archive, fd, size, progress, label);
     // The layer is the archive's bytes: after a failed stream, the archive is what to read again.
-    auto blob = sink.create_blob([path](const Digest&) { return std::filesystem::path(path); });
+    auto blob = sink.create_blob([reopen](const Digest&) { return std::filesystem::path(reopen); });
     write_file_into(*blob, fd, path, size);
     blob->finish();
     check_unchanged(*candidate, path);

@@ -185,6 +185,16 @@ assert_contains "$(cat "$CK_ERR")" 'the kubelet said "Unauthorized: Bearer <toke
 ck echo-auth-verbose "${KUBELET_SA[@]}" --verbose # the request trace too
 kubelet_scenario ok
 
+step "an archive that is not a checkpoint: its error names the kubelet's path, not a descriptor"
+cp "$WORK/counter.tar" "$WORK/counter.good.tar"
+"$CKIMG_GEN" --engine crio --bad no-config -o "$WORK/counter.tar" || fail "ckimg-gen --bad no-config"
+ck_fails 1 "config.dump" bad-archive "${KUBELET_ADMIN[@]}" -o "oci:$WORK/bad:v1"
+grep -q "$KUBELET_DIR/checkpoint-counters_default-counter-" "$CK_ERR" ||
+    fail "the error does not name the kubelet's archive: $(cat "$CK_ERR")"
+grep -q "/dev/fd" "$CK_ERR" && fail "the error names a descriptor: $(cat "$CK_ERR")"
+assert_file_absent "$WORK/bad"
+mv "$WORK/counter.good.tar" "$WORK/counter.tar"
+
 step "no credential in any output"
 assert_no_kubelet_secret "$WORK"/ck-*.out "$WORK"/ck-*.err
 assert_no_secret "$WORK"/ck-*.out "$WORK"/ck-*.err
