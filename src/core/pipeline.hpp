@@ -70,12 +70,14 @@ private:
 };
 
 // Counts what passes through to `next` and reports it to `progress` (if set) at most once per
-// `every` bytes, then once more, finished, at the end.
+// `every` bytes, then once more, finished, at the end. `total`: the bytes expected, 0 when not
+// known in advance.
 class ProgressSink : public ByteSink {
 public:
     ProgressSink(ByteSink& next, ProgressCallback progress, std::string label,
-                 std::uint64_t every = 4 << 20)
-        : next_(next), progress_(std::move(progress)), label_(std::move(label)), every_(every) {}
+                 std::uint64_t every = 4 << 20, std::uint64_t total = 0)
+        : next_(next), progress_(std::move(progress)), label_(std::move(label)), every_(every),
+          total_(total) {}
     using ByteSink::write;
     void write(const std::uint8_t* data, std::size_t size) override {
         next_.write(data, size);
@@ -90,13 +92,14 @@ public:
 private:
     void report(bool finished) {
         reported_ = done_;
-        progress_(TransferProgress{label_, done_, 0, finished});
+        progress_(TransferProgress{label_, done_, total_, finished});
     }
 
     ByteSink& next_;
     ProgressCallback progress_;
     std::string label_;
     std::uint64_t every_;
+    std::uint64_t total_;
     std::uint64_t done_ = 0;
     std::uint64_t reported_ = 0;
 };

@@ -64,11 +64,6 @@ public:
     }
 
 private:
-    struct Spooled {
-        Descriptor encrypted; // the plain layer's descriptor, encrypted
-        fs::path file;
-    };
-
     bool replaces(const Digest& digest) const override { return files_.count(digest) != 0; }
 
     std::unique_ptr<ByteSource> open_replaced(const Descriptor& blob) override {
@@ -116,47 +111,37 @@ private:
     // The layer encrypted into a spool file, once however many manifests list it.
     const Descriptor& encrypt(const Descriptor& layer, const Context& context) {
         auto done = by_plain_.find(layer.digest);
-        if (done != by_plain_.end()) return done->second.encrypted;
+        if (done != by_plain_.end()) return done->second;
         context.throw_if_cancelled();
         auto path = spool_.path() / std::to_string(by_plain_.size());
         SpoolFile file(path);
         FdSink out(file.fd(), path.string(), context.cancel);
         HashingSink stored(out);
         crypto::LayerEncryptor::Stage stage(encryptor_, stored);
+        ProgressSink counted(stage, context.progress, "encrypt " + layer.digest.str().substr(7, 11),
+                             kProgressStep, static_cast<std::uint64_t>(layer.size));
         auto in = inner().open_blob(layer); // verifies the plain blob's size and digest
-        TransferProgress progress{"encrypt " + layer.digest.str().substr(7, 11), 0,
-                                  static_cast<std::uint64_t>(layer.size), false};
         std::vector<std::uint8_t> buffer(kChunk);
-        std::uint64_t reported = 0;
         for (;;) {
             context.throw_if_cancelled();
             auto n = in->read(buffer.data(), buffer.size());
             if (n == 0) break;
-            stage.write(buffer.data(), n);
-            progress.done += n;
-            if (context.progress && progress.done - reported >= kProgressStep) {
-                reported = progress.done;
-                context.progress(progress);
-            }
+            counted.write(buffer.data(), n);
         }
-        stage.finish();
+        counted.finish();
         file.close();
-        if (context.progress) {
-            progress.finished = true;
-            context.progress(progress);
-        }
-        Spooled spooled{layer, path};
-        spooled.encrypted.digest = stored.digest();
-        spooled.encrypted.size = static_cast<std::int64_t>(stored.size());
-        stage.describe(spooled.encrypted);
-        files_[spooled.encrypted.digest] = path;
-        return by_plain_.emplace(layer.digest, std::move(spooled)).first->second.encrypted;
+        Descriptor encrypted = layer;
+        encrypted.digest = stored.digest();
+        encrypted.size = static_cast<std::int64_t>(stored.size());
+        stage.describe(encrypted);
+        files_[encrypted.digest] = path;
+        return by_plain_.emplace(layer.digest, std::move(encrypted)).first->second;
     }
 
     crypto::LayerEncryptor encryptor_;
     TempDir spool_{"ckimg-encrypt"};
-    std::map<Digest, Spooled> by_plain_; // by the digest of the unencrypted layer
-    std::map<Digest, fs::path> files_;   // by the digest of the encrypted blob
+    std::map<Digest, Descriptor> by_plain_; // encrypted descriptors by the plain layer's digest
+    std::map<Digest, fs::path> files_;      // by the digest of the encrypted blob
 };
 
 } // namespace
