@@ -28,8 +28,6 @@ using nlohmann::json;
 
 namespace {
 
-using test::TempDir;
-
 const std::string kMetadata =
     oci_checkpoint::layer_media_type(oci_checkpoint::Role::metadata, Compression::gzip);
 const std::string kCriu =
@@ -171,7 +169,7 @@ private:
 } // namespace
 
 TEST_CASE("an encrypted copy decrypts to the identical image", "[crypto][encrypting_source]") {
-    TempDir tmp;
+    test::TempDir tmp;
     auto keys = make_keys(tmp.path);
     auto sample = make_sample(tmp.path / "plain");
 
@@ -223,7 +221,7 @@ TEST_CASE("an encrypted copy decrypts to the identical image", "[crypto][encrypt
 }
 
 TEST_CASE("encrypting_source chooses layers as build does", "[crypto][encrypting_source]") {
-    TempDir tmp;
+    test::TempDir tmp;
     auto keys = make_keys(tmp.path);
     auto sample = make_sample(tmp.path / "plain");
 
@@ -278,7 +276,7 @@ TEST_CASE("encrypting_source chooses layers as build does", "[crypto][encrypting
 
 TEST_CASE("encrypting_source refuses Docker manifests and stops when cancelled",
           "[crypto][encrypting_source]") {
-    TempDir tmp;
+    test::TempDir tmp;
     auto keys = make_keys(tmp.path);
     auto spool = tmp.path / "tmp";
     fs::create_directory(spool);

@@ -29,7 +29,6 @@ namespace {
 
 using ckimg::test::StringSink;
 using ckimg::test::StringSource;
-using ckimg::test::TempDir;
 
 // An archive entry as the tests write and read it.
 struct Entry {
@@ -232,7 +231,7 @@ TEST_CASE("every format gives back the archive: entries, order, contents", "[for
     for (const char* format_name : {"crio", "podman", "oci-checkpoint"}) {
         for (Engine engine : {Engine::crio, Engine::containerd, Engine::podman}) {
             INFO(format_name << " from a " << engine_display_name(engine) << " archive");
-            TempDir tmp;
+            test::TempDir tmp;
             auto built = build(tmp.path, engine, format_name);
             const Format* detected = nullptr;
             auto archive = read_back(built.name, &detected);
@@ -298,7 +297,7 @@ TEST_CASE("formats lists three, each with a description", "[formats]") {
 }
 
 TEST_CASE("oci-checkpoint splits the archive by component", "[formats][oci-checkpoint]") {
-    TempDir tmp;
+    test::TempDir tmp;
     auto built = build(tmp.path, Engine::crio, "oci-checkpoint");
     const auto& plan = built.result.plan;
     std::vector<std::string> types;
@@ -339,7 +338,7 @@ TEST_CASE("oci-checkpoint splits the archive by component", "[formats][oci-check
 TEST_CASE("oci-checkpoint pages layers deduplicate across checkpoints",
           "[formats][oci-checkpoint]") {
     // The same memory checkpointed at another time: only the modification times differ.
-    TempDir one, two;
+    test::TempDir one, two;
     auto first = build(one.path, Engine::crio, "oci-checkpoint");
     auto entries = sample_entries(Engine::crio);
     for (auto& entry : entries)
@@ -356,12 +355,12 @@ TEST_CASE("oci-checkpoint pages layers deduplicate across checkpoints",
 }
 
 TEST_CASE("describe reports the archive's facts without reading layers", "[formats]") {
-    TempDir tmp;
+    test::TempDir tmp;
     CheckpointArchive archive(write_archive(tmp.path, sample_entries(Engine::crio)));
     archive.scan([](ArchiveEntry&) {});
     const auto& truth = archive.info();
 
-    TempDir a;
+    test::TempDir a;
     auto info = describe(build(a.path, Engine::crio, "oci-checkpoint").name);
     CHECK(info.checkpointed_source == "image config");
     auto described = to_json(info), archived = to_json(truth);
@@ -369,7 +368,7 @@ TEST_CASE("describe reports the archive's facts without reading layers", "[forma
     archived.erase("checkpointedFrom");
     CHECK(described == archived);
 
-    TempDir b;
+    test::TempDir b;
     auto crio = describe(build(b.path, Engine::crio, "crio").name);
     CHECK(crio.engine == Engine::crio);
     CHECK(crio.container_name == "counter");
@@ -380,7 +379,7 @@ TEST_CASE("describe reports the archive's facts without reading layers", "[forma
     CHECK(crio.host_arch == truth.host_arch); // what the archive records, not the image's platform
     CHECK(crio.pages_size == 0);              // not recorded outside the layer
 
-    TempDir c;
+    test::TempDir c;
     auto podman = describe(build(c.path, Engine::podman, "podman").name);
     CHECK(podman.engine == Engine::podman);
     CHECK(podman.container_name == "counter");
@@ -390,7 +389,7 @@ TEST_CASE("describe reports the archive's facts without reading layers", "[forma
 
 TEST_CASE("podman: Podman's keys, what the archive records, and a warning for other engines",
           "[formats][podman]") {
-    TempDir own;
+    test::TempDir own;
     auto podman = build(own.path, Engine::podman, "podman");
     CHECK(podman.result.plan.warnings.empty());
     const auto& a = podman.result.plan.manifest_annotations;
@@ -403,7 +402,7 @@ TEST_CASE("podman: Podman's keys, what the archive records, and a warning for ot
     CHECK(a.count("io.kubernetes.cri-o.annotations.checkpoint.name") == 0);
     CHECK(podman.result.plan.index_annotations.empty());
 
-    TempDir other;
+    test::TempDir other;
     auto from_containerd = build(other.path, Engine::containerd, "podman");
     REQUIRE(from_containerd.result.plan.warnings.size() == 1);
     CHECK_THAT(from_containerd.result.plan.warnings[0],
@@ -414,7 +413,7 @@ TEST_CASE("podman: Podman's keys, what the archive records, and a warning for ot
 }
 
 TEST_CASE("the base-image option links a checkpoint to its image as subject", "[formats]") {
-    TempDir tmp;
+    test::TempDir tmp;
     FormatOptions options;
     Descriptor base;
     base.media_type = media_type::oci_index;
@@ -427,11 +426,11 @@ TEST_CASE("the base-image option links a checkpoint to its image as subject", "[
     CHECK(subject ==
           json{{"mediaType", media_type::oci_index}, {"digest", kImageDigest}, {"size", 1234}});
 
-    TempDir crio;
+    test::TempDir crio;
     auto single = build(crio.path, Engine::crio, "crio", options);
     CHECK(manifest_of(single.name)["subject"]["digest"] == kImageDigest);
 
-    TempDir other;
+    test::TempDir other;
     base.digest = Digest::parse("sha256:" + std::string(64, 'f'));
     options.base_image = base;
     auto mismatch = build(other.path, Engine::crio, "oci-checkpoint", options);
@@ -500,14 +499,14 @@ TEST_CASE("a hostile layer cannot write outside the exported tree", "[formats][h
     };
     for (const auto& c : cases) {
         INFO(c.what);
-        TempDir tmp;
+        test::TempDir tmp;
         auto name = crafted_crio_image(tmp.path, tar_of(c.layer));
         CHECK_THROWS_WITH(read_back(name), Catch::Contains(c.error));
     }
 }
 
 TEST_CASE("a layer whose content is not its diff ID is refused", "[formats][hostile]") {
-    TempDir tmp;
+    test::TempDir tmp;
     auto name = crafted_crio_image(tmp.path, tar_of({file("config.dump", "{}")}),
                                    "sha256:" + std::string(64, '0'));
     CHECK_THROWS_WITH(read_back(name), Catch::Contains("not the diff ID"));
@@ -555,7 +554,7 @@ TEST_CASE("an oci-checkpoint config that disagrees with its layers is refused",
     };
     for (const auto& c : cases) {
         INFO(c.what);
-        TempDir tmp;
+        test::TempDir tmp;
         auto built = build(tmp.path, Engine::crio, "oci-checkpoint");
         auto name = edit_config(built.name, tmp.path, c.edit);
         CHECK_THROWS_WITH(read_back(name), Catch::Contains(c.error));

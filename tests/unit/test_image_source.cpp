@@ -27,8 +27,6 @@ using nlohmann::json;
 
 namespace {
 
-using ckimg::test::TempDir;
-
 Descriptor put(OciLayout& layout, const std::string& media_type, const std::string& bytes) {
     return layout.put_blob(media_type, bytes);
 }
@@ -99,7 +97,7 @@ RegistryOptions no_registry() {
 } // namespace
 
 TEST_CASE("a layout source resolves a tag through the index to the manifest", "[image_source]") {
-    TempDir tmp;
+    test::TempDir tmp;
     auto layout = OciLayout::open(tmp.path / "img", true);
     auto image = make_image(*layout, "v1", {{"a", "b"}});
     auto source = open_image_source("oci:" + (tmp.path / "img").string() + ":v1", no_registry());
@@ -117,7 +115,7 @@ TEST_CASE("a layout source resolves a tag through the index to the manifest", "[
 }
 
 TEST_CASE("blobs are verified: tampered, truncated, larger, missing", "[image_source]") {
-    TempDir tmp;
+    test::TempDir tmp;
     auto layout = OciLayout::open(tmp.path / "img", true);
     auto image = make_image(*layout, "v1", {});
     auto source = open_image_source("oci:" + (tmp.path / "img").string() + ":v1", no_registry());
@@ -151,7 +149,7 @@ TEST_CASE("blobs are verified: tampered, truncated, larger, missing", "[image_so
 }
 
 TEST_CASE("manifests over the size limit are refused before they are read", "[image_source]") {
-    TempDir tmp;
+    test::TempDir tmp;
     auto layout = OciLayout::open(tmp.path / "img", true);
     auto image = make_image(*layout, "v1", {});
     auto source = open_image_source("oci:" + (tmp.path / "img").string() + ":v1", no_registry());
@@ -165,7 +163,7 @@ TEST_CASE("manifests over the size limit are refused before they are read", "[im
 }
 
 TEST_CASE("unknown media types and ambiguous documents are refused", "[image_source]") {
-    TempDir tmp;
+    test::TempDir tmp;
     auto layout = OciLayout::open(tmp.path / "img", true);
     auto dir = "oci:" + (tmp.path / "img").string();
     SECTION("a root of an unknown media type") {
@@ -219,7 +217,7 @@ TEST_CASE("an index that leads back to itself is a cycle", "[image_source]") {
 }
 
 TEST_CASE("indexes nested deeper than the limit are refused", "[image_source]") {
-    TempDir tmp;
+    test::TempDir tmp;
     auto layout = OciLayout::open(tmp.path / "img", true);
     auto image = make_image(*layout, "v1", {});
     auto wrap = [&](int levels) {
@@ -241,7 +239,7 @@ TEST_CASE("indexes nested deeper than the limit are refused", "[image_source]") 
 }
 
 TEST_CASE("an index with several platforms resolves to the one asked for", "[image_source]") {
-    TempDir tmp;
+    test::TempDir tmp;
     auto layout = OciLayout::open(tmp.path / "img", true);
     auto amd = make_image(*layout, "amd", {}, "amd64 layer", "amd64");
     auto arm = make_image(*layout, "arm", {}, "arm64 layer", "arm64");
@@ -268,7 +266,7 @@ TEST_CASE("an index with several platforms resolves to the one asked for", "[ima
 }
 
 TEST_CASE("a single-image index resolves whatever the host's platform", "[image_source]") {
-    TempDir tmp;
+    test::TempDir tmp;
     auto layout = OciLayout::open(tmp.path / "img", true);
     auto image = make_image(*layout, "v1", {}, "layer", "riscv64");
     auto source = open_image_source("oci:" + (tmp.path / "img").string() + ":v1", no_registry());
@@ -276,7 +274,7 @@ TEST_CASE("a single-image index resolves whatever the host's platform", "[image_
 }
 
 TEST_CASE("an OCI archive is read from a private copy removed afterwards", "[image_source]") {
-    TempDir tmp;
+    test::TempDir tmp;
     auto file = tmp.path / "img.tar";
     TestImage image;
     {
@@ -308,7 +306,7 @@ TEST_CASE("an OCI archive is read from a private copy removed afterwards", "[ima
 }
 
 TEST_CASE("pull copies an image whole into a new layout, digests kept", "[image_source][pull]") {
-    TempDir tmp;
+    test::TempDir tmp;
     auto from = OciLayout::open(tmp.path / "from", true);
     auto image = make_image(*from, "v1", {{"k", "v"}});
     auto source = open_image_source("oci:" + (tmp.path / "from").string() + ":v1", no_registry());
@@ -329,7 +327,7 @@ TEST_CASE("pull copies an image whole into a new layout, digests kept", "[image_
 }
 
 TEST_CASE("a failed pull leaves nothing half-written", "[image_source][pull]") {
-    TempDir tmp;
+    test::TempDir tmp;
     auto from = OciLayout::open(tmp.path / "from", true);
     auto image = make_image(*from, "v1", {}, std::string(3 << 20, 'x'));
     overwrite(from->blob_path(image.layer.digest), std::string(3 << 20, 'y'));
@@ -353,7 +351,7 @@ TEST_CASE("a failed pull leaves nothing half-written", "[image_source][pull]") {
 }
 
 TEST_CASE("a pull stops in the middle of a blob when cancelled", "[image_source][pull]") {
-    TempDir tmp;
+    test::TempDir tmp;
     auto from = OciLayout::open(tmp.path / "from", true);
     auto image = make_image(*from, "v1", {}, std::string(6 << 20, 'x'));
     auto source = open_image_source("oci:" + (tmp.path / "from").string() + ":v1", no_registry());
@@ -416,7 +414,7 @@ private:
 
 TEST_CASE("copy_image stores the blobs, then the manifests children first, then the tags",
           "[copy]") {
-    TempDir tmp;
+    test::TempDir tmp;
     auto from = OciLayout::open(tmp.path / "from", true);
     auto image = make_image(*from, "v1", {{"k", "v"}});
     auto source = open_image_source("oci:" + (tmp.path / "from").string() + ":v1", no_registry());
@@ -444,7 +442,7 @@ TEST_CASE("copy_image stores the blobs, then the manifests children first, then 
 }
 
 TEST_CASE("copy by name: layout to OCI archive to layout, tags from the names", "[copy]") {
-    TempDir tmp;
+    test::TempDir tmp;
     auto from = OciLayout::open(tmp.path / "from", true);
     auto image = make_image(*from, "v1", {});
     auto archive = "oci-archive:" + (tmp.path / "img.tar").string();
@@ -469,7 +467,7 @@ TEST_CASE("pull writes only OCI layouts", "[pull]") {
 
 TEST_CASE("inspect reports the image and the checkpoint its format records",
           "[image_source][inspect]") {
-    TempDir tmp;
+    test::TempDir tmp;
     auto layout = OciLayout::open(tmp.path / "img", true);
     make_image(*layout, "plain", {{"org.opencontainers.image.title", "hello"}});
     make_image(*layout, "ckpt",
@@ -503,7 +501,7 @@ TEST_CASE("inspect reports the image and the checkpoint its format records",
 }
 
 TEST_CASE("inspect tells files from registry references", "[inspect]") {
-    TempDir tmp;
+    test::TempDir tmp;
     InspectOptions options;
     CHECK_THROWS_WITH(inspect((tmp.path / "missing.tar").string(), options),
                       Catch::Contains("no such file"));

@@ -16,8 +16,6 @@ using namespace ckimg;
 
 namespace {
 
-using ckimg::test::TempDir;
-
 std::size_t count_files(const fs::path& dir) {
     std::size_t n = 0;
     for (const auto& entry : fs::recursive_directory_iterator(dir))
@@ -28,7 +26,7 @@ std::size_t count_files(const fs::path& dir) {
 } // namespace
 
 TEST_CASE("a new layout has the marker, an empty index and private permissions", "[layout]") {
-    TempDir tmp;
+    test::TempDir tmp;
     auto layout = OciLayout::open(tmp.path / "img", true);
     CHECK(layout->created());
     CHECK(fs::exists(tmp.path / "img" / "oci-layout"));
@@ -37,7 +35,7 @@ TEST_CASE("a new layout has the marker, an empty index and private permissions",
 }
 
 TEST_CASE("blobs are stored by digest and tags replace each other", "[layout]") {
-    TempDir tmp;
+    test::TempDir tmp;
     auto layout = OciLayout::open(tmp.path / "img", true);
     auto first = layout->put_blob(media_type::oci_manifest, "{\"a\":1}");
     auto second = layout->put_blob(media_type::oci_manifest, "{\"a\":2}");
@@ -52,7 +50,7 @@ TEST_CASE("blobs are stored by digest and tags replace each other", "[layout]") 
 }
 
 TEST_CASE("a blob that does not match its digest is refused", "[layout]") {
-    TempDir tmp;
+    test::TempDir tmp;
     auto layout = OciLayout::open(tmp.path / "img", true);
     auto blob = layout->put_blob(media_type::oci_config, "{}");
     std::ofstream(layout->blob_path(blob.digest)) << "{\"tampered\":true}";
@@ -60,7 +58,7 @@ TEST_CASE("a blob that does not match its digest is refused", "[layout]") {
 }
 
 TEST_CASE("an existing directory that is not a layout is refused", "[layout]") {
-    TempDir tmp;
+    test::TempDir tmp;
     std::ofstream(tmp.path / "file.txt") << "x";
     CHECK_THROWS_WITH(OciLayout::open(tmp.path, true),
                       Catch::Contains("is not an OCI image layout"));
@@ -68,7 +66,7 @@ TEST_CASE("an existing directory that is not a layout is refused", "[layout]") {
 }
 
 TEST_CASE("an abandoned blob writer leaves no file behind", "[layout]") {
-    TempDir tmp;
+    test::TempDir tmp;
     auto layout = OciLayout::open(tmp.path / "img", true);
     auto before = count_files(tmp.path);
     {
@@ -79,7 +77,7 @@ TEST_CASE("an abandoned blob writer leaves no file behind", "[layout]") {
 }
 
 TEST_CASE("oci-archive round trip keeps the tags", "[layout]") {
-    TempDir tmp;
+    test::TempDir tmp;
     auto file = tmp.path / "img.tar";
     {
         OciArchiveSink sink(file);
@@ -133,7 +131,7 @@ TEST_CASE("local targets end the path at the first colon, as containers/image", 
 }
 
 TEST_CASE("a path with a colon that the old last-colon rule named is refused", "[layout]") {
-    TempDir tmp;
+    test::TempDir tmp;
     auto old_style = tmp.path / "at:12" / "layout";
     fs::create_directories(old_style);
     CHECK_THROWS_AS(parse_local_target("oci:" + old_style.string()), UsageError);

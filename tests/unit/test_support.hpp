@@ -3,9 +3,9 @@
 
 #include <ckimg/stream.hpp>
 
-#include <catch2/catch.hpp>
+#include "core/temp_dir.hpp"
 
-#include <stdlib.h>
+#include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -13,21 +13,11 @@
 
 namespace ckimg::test {
 
-// A fresh directory under TMPDIR, removed with everything in it when the test ends.
+// A fresh directory under TMPDIR, removed with everything in it when the test ends (the
+// library's TempDir, which throws IoError, and so fails the test, when it cannot be made).
 struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "ckimg-unit-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
+    ckimg::TempDir dir{"ckimg-unit"};
+    const std::filesystem::path path = dir.path();
 };
 
 // Collects what is written; counts finish() calls (a stream must be finished exactly once).

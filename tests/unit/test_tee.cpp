@@ -18,7 +18,6 @@
 
 namespace fs = std::filesystem;
 using namespace ckimg;
-using ckimg::test::TempDir;
 
 namespace {
 
@@ -75,7 +74,7 @@ public:
 
 TEST_CASE("tee: the later sink reads the blob again from the earlier sink's committed file",
           "[tee]") {
-    TempDir tmp;
+    test::TempDir tmp;
     auto layout = OciLayout::open(tmp.path / "img", true);
     ReplayingSink upload;
     TeeSink tee({layout.get(), &upload});
@@ -94,7 +93,7 @@ TEST_CASE("tee: the later sink reads the blob again from the earlier sink's comm
 TEST_CASE("tee: a whole file given to the tee reaches every sink, and the producer's replay "
           "serves a sink with nothing before it",
           "[tee]") {
-    TempDir tmp;
+    test::TempDir tmp;
     auto source = tmp.path / "archive.tar";
     const std::string bytes(70000, 'a');
     std::ofstream(source, std::ios::binary) << bytes;
