@@ -1,6 +1,7 @@
 // The HTTP side of `ckimg checkpoint`: one POST to the kubelet, its answer read as the API's
 // JSON or turned into one line that says what to do. The kubelet double in
 // tests/e2e/lib/kubelet_double.py answers as pkg/kubelet/server/server.go does.
+#include "core/redact.hpp"
 #include "registry/http_client.hpp"
 #include "registry/url.hpp"
 
@@ -51,9 +52,7 @@ std::string credentials_used(const KubeletOptions& options) {
 // What the kubelet wrote, fit for one line of ours: short, and never the token even when a
 // confused or hostile kubelet echoes the request.
 std::string quoted(std::string text, const std::string& token) {
-    if (!token.empty())
-        for (auto at = text.find(token); at != std::string::npos; at = text.find(token, at))
-            text.replace(at, token.size(), "<token>");
+    text = replace_secret(std::move(text), token, "<token>");
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
         text.pop_back();
     if (text.size() > 300) text = text.substr(0, 300) + "...";

@@ -6,6 +6,7 @@
 #include "registry/url.hpp"
 
 #include "core/json_limits.hpp"
+#include "core/redact.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -116,10 +117,7 @@ RegistryError Authenticator::without_secrets(const RegistryError& error) const {
              {credentials_->identity_token, percent_encode(credentials_->identity_token),
               credentials_->password, percent_encode(credentials_->password)}) {
             // Shorter ones would mangle the message more than they hide.
-            if (secret.size() < 4) continue;
-            for (auto at = message.find(secret); at != std::string::npos;
-                 at = message.find(secret, at + kRedacted.size()))
-                message.replace(at, secret.size(), kRedacted);
+            if (secret.size() >= 4) message = replace_secret(std::move(message), secret, kRedacted);
         }
     }
     return RegistryError(message, error.status());

@@ -3,6 +3,7 @@
 #include "archive/checkpoint_metadata.hpp"
 #include "archive/entry_path.hpp"
 #include "core/json_limits.hpp"
+#include "core/redact.hpp"
 #include "registry/registry_error.hpp"
 
 #include <ckimg/checkpoint.hpp>
@@ -159,4 +160,14 @@ TEST_CASE("JSON of the wrong type is an InputError, never a JSON library error",
     CHECK_THROWS_WITH(parse_untrusted_json(R"({"size": 41e999384})", "manifest"),
                       "manifest: a number in the JSON is out of range");
     CHECK_THROWS_AS(parse_untrusted_json("-1e400", "x"), InputError);
+}
+
+TEST_CASE("a secret quoted back is replaced everywhere, even when the marker contains it",
+          "[hardening]") {
+    using ckimg::replace_secret;
+    CHECK(replace_secret("token s3cr3t, again s3cr3t.", "s3cr3t", "<redacted>") ==
+          "token <redacted>, again <redacted>.");
+    // The kubelet's marker "<token>" holds a one-letter token "t": the search must not loop.
+    CHECK(replace_secret("at t", "t", "<token>") == "a<token> <token>");
+    CHECK(replace_secret("unchanged", "", "<token>") == "unchanged");
 }
