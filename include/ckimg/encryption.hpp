@@ -1,7 +1,8 @@
 // Layer encryption as containers/ocicrypt defines it (skopeo, Podman, buildah, CRI-O and
 // containerd's imgcrypt read and write it): each chosen layer's stored (compressed) bytes are
 // encrypted with AES_256_CTR_HMAC_SHA256 under a fresh key, and that key is wrapped in a JWE for
-// each recipient's public key, in the layer's annotations. The config and the diff IDs stay as
+// the recipients' public keys and in a PKCS7 envelope for their X.509 certificates, in the
+// layer's annotations. The config and the diff IDs stay as
 // they are, so an image decrypts to exactly the unencrypted one.
 #pragma once
 
@@ -18,17 +19,22 @@ struct EncryptionOptions {
     // Recipients' public key files (PEM or DER SubjectPublicKeyInfo, or an X.509 certificate;
     // RSA or EC), as `--encryption-key jwe:FILE` names them.
     std::vector<std::string> recipients;
+    // Recipients' X.509 certificates (RSA keys), as `--encryption-key pkcs7:FILE` names them.
+    std::vector<std::string> certificates;
     // Which layers (0-based, negative from the end as skopeo's --encrypt-layer); empty: all.
     std::vector<int> layers;
-    bool enabled() const { return !recipients.empty(); }
-    // "jwe:FILE" -> FILE; any other scheme is a UsageError (only jwe is implemented).
-    static std::string recipient_from_flag(const std::string& flag);
+    bool enabled() const { return !recipients.empty() || !certificates.empty(); }
+    // "jwe:FILE" adds FILE to recipients, "pkcs7:FILE" to certificates; any other scheme is a
+    // UsageError.
+    void add_recipient(const std::string& flag);
     // Does `index` of `count` layers get encrypted?
     bool encrypts(int index, int count) const;
 };
 
 struct DecryptionOptions {
     // Private keys as `--decryption-key` gives them: FILE, FILE:file=PASSFILE or FILE:prompt.
+    // An X.509 certificate among them is skipped: ocicrypt needs one for PKCS7 and takes it
+    // there; ckimg finds a PKCS7 recipient with the private key alone.
     std::vector<std::string> keys;
     // Told about key files readable by other users.
     std::function<void(const std::string&)> warn;
@@ -59,8 +65,9 @@ std::unique_ptr<ImageSource> encrypting_source(std::unique_ptr<ImageSource> inne
 
 // What inspect shows of an encrypted layer, read from its annotations without any key.
 struct LayerEncryptionInfo {
-    std::string cipher;                  // AES_256_CTR_HMAC_SHA256
-    std::vector<std::string> recipients; // "RSA-OAEP", "ECDH-ES+A256KW P-256", ...
+    std::string cipher; // AES_256_CTR_HMAC_SHA256
+    // "RSA-OAEP", "ECDH-ES+A256KW P-256", "PKCS7 RSA issuer CN=... serial 01", ...
+    std::vector<std::string> recipients;
 };
 // nullopt for a layer that is not encrypted; InputError naming `where` if it is and its
 // annotations are malformed.

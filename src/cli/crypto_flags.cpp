@@ -8,7 +8,8 @@ namespace ckimg::cli {
 
 void add_encryption_flags(CLI::App* cmd, EncryptionFlags& flags) {
     cmd->add_option("--encryption-key", flags.keys,
-                    "Encrypt layers for this recipient, jwe:PUBLIC-KEY.pem (repeatable)");
+                    "Encrypt layers for this recipient: jwe:PUBLIC-KEY.pem or pkcs7:CERT.pem "
+                    "(repeatable)");
     cmd->add_option("--encrypt-layer", flags.layers,
                     "Encrypt only this layer (from 0; repeatable; default: every layer)");
 }
@@ -16,7 +17,7 @@ void add_encryption_flags(CLI::App* cmd, EncryptionFlags& flags) {
 EncryptionOptions to_encryption_options(const EncryptionFlags& flags) {
     EncryptionOptions options;
     for (const auto& key : flags.keys)
-        options.recipients.push_back(EncryptionOptions::recipient_from_flag(key));
+        options.add_recipient(key);
     if (!flags.layers.empty() && flags.keys.empty())
         throw UsageError("--encrypt-layer needs --encryption-key");
     options.layers = flags.layers;
@@ -26,7 +27,8 @@ EncryptionOptions to_encryption_options(const EncryptionFlags& flags) {
 void add_decryption_flag(CLI::App* cmd, std::vector<std::string>& keys) {
     cmd->add_option("--decryption-key", keys,
                     "Private key for encrypted layers: KEY.pem, KEY.pem:file=PASSFILE or "
-                    "KEY.pem:prompt (repeatable)");
+                    "KEY.pem:prompt (repeatable; a certificate given for pkcs7, as skopeo wants, "
+                    "is accepted and not needed)");
 }
 
 DecryptionOptions to_decryption_options(const std::vector<std::string>& keys) {

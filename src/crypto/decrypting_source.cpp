@@ -70,9 +70,11 @@ class DecryptingSource : public RewrittenSource {
 public:
     DecryptingSource(std::unique_ptr<ImageSource> source, const DecryptionOptions& options)
         : RewrittenSource(std::move(source)) {
-        for (const auto& spec : options.keys)
-            keys_.push_back(
-                crypto::load_private_key(crypto::PrivateKeySpec::parse(spec), options.warn));
+        for (const auto& spec : options.keys) {
+            auto parsed = crypto::PrivateKeySpec::parse(spec);
+            if (crypto::is_certificate_file(parsed.path)) continue;
+            keys_.push_back(crypto::load_private_key(parsed, options.warn));
+        }
         rewrite(read_image_graph(inner()), [this](nlohmann::json& doc, const ManifestNode& node) {
             return rewrite_manifest(doc, node.descriptor);
         });
@@ -132,11 +134,15 @@ std::optional<LayerEncryptionInfo> layer_encryption_info(const Descriptor& layer
     return LayerEncryptionInfo{summary.cipher, summary.recipients};
 }
 
-std::string EncryptionOptions::recipient_from_flag(const std::string& flag) {
-    if (flag.rfind("jwe:", 0) != 0 || flag.size() == 4)
+void EncryptionOptions::add_recipient(const std::string& flag) {
+    if (flag.rfind("jwe:", 0) == 0 && flag.size() > 4)
+        recipients.push_back(flag.substr(4));
+    else if (flag.rfind("pkcs7:", 0) == 0 && flag.size() > 6)
+        certificates.push_back(flag.substr(6));
+    else
         throw UsageError("--encryption-key " + flag.substr(0, 40) +
-                         ": expected jwe:PUBLIC-KEY-FILE (the only scheme ckimg implements)");
-    return flag.substr(4);
+                         ": expected jwe:PUBLIC-KEY-FILE or pkcs7:CERTIFICATE-FILE (the schemes "
+                         "ckimg implements)");
 }
 
 bool EncryptionOptions::encrypts(int index, int count) const {

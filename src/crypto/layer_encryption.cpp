@@ -1,6 +1,7 @@
 #include "crypto/layer_encryption.hpp"
 
 #include "crypto/jwe.hpp"
+#include "crypto/pkcs7.hpp"
 
 #include <ckimg/error.hpp>
 
@@ -99,6 +100,25 @@ UnwrappedLayer parse_private_options(const Secret& text, const PublicOptions& pu
     return out;
 }
 
+enum class Wrapper { jwe, pkcs7 };
+
+// The wrapped private options of each scheme the layer has (JWE first, then PKCS7), decoded,
+// in the annotations' order.
+std::vector<std::pair<Wrapper, std::string>> wrapped_keys(const Descriptor& d,
+                                                          const std::string& layer) {
+    std::vector<std::pair<Wrapper, std::string>> out;
+    for (auto [wrapper, name] : {std::pair{Wrapper::jwe, kKeysJweAnnotation},
+                                 std::pair{Wrapper::pkcs7, kKeysPkcs7Annotation}}) {
+        if (d.annotations.count(name) == 0) continue;
+        for (const std::string& part : split_commas(annotation(d, name, kMaxKeysAnnotation, layer)))
+            out.emplace_back(wrapper, decode_b64(part, name, layer));
+    }
+    if (out.empty())
+        throw InputError(layer + ": encrypted layer lacks the annotation " + kKeysJweAnnotation +
+                         " (or " + kKeysPkcs7Annotation + ")");
+    return out;
+}
+
 } // namespace
 
 std::string private_options_json(const LayerSecrets& secrets, const Digest& plain_digest) {
@@ -118,10 +138,15 @@ std::string public_options_json(const LayerSecrets& secrets) {
 }
 
 Annotations encryption_annotations(const LayerSecrets& secrets, const Digest& plain_digest,
-                                   const std::vector<const EVP_PKEY*>& recipients) {
+                                   const Recipients& recipients) {
     Secret private_options(private_options_json(secrets, plain_digest));
     Annotations out;
-    out[kKeysJweAnnotation] = base64_encode(jwe_encrypt(private_options.bytes(), recipients));
+    if (!recipients.jwe.empty())
+        out[kKeysJweAnnotation] =
+            base64_encode(jwe_encrypt(private_options.bytes(), recipients.jwe));
+    if (!recipients.pkcs7.empty())
+        out[kKeysPkcs7Annotation] =
+            base64_encode(pkcs7_encrypt(private_options.bytes(), recipients.pkcs7));
     out[kPubOptsAnnotation] = base64_encode(public_options_json(secrets));
     return out;
 }
@@ -136,15 +161,14 @@ Annotations without_encryption_annotations(const Annotations& annotations) {
 UnwrappedLayer unwrap_layer(const Descriptor& d, const std::vector<PrivateKey>& keys,
                             const std::string& layer) {
     PublicOptions pub = parse_public_options(d, layer);
-    const std::string& wrapped = annotation(d, kKeysJweAnnotation, kMaxKeysAnnotation, layer);
+    auto wrapped = wrapped_keys(d, layer);
     if (keys.empty()) throw InputError(layer + ": the layer is encrypted; give --decryption-key");
-    for (const std::string& part : split_commas(wrapped)) {
-        std::string jwe = decode_b64(part, kKeysJweAnnotation, layer);
+    for (const auto& [wrapper, blob] : wrapped)
         for (const auto& key : keys) {
-            auto options = jwe_decrypt(jwe, key.key.get(), layer);
+            auto options = wrapper == Wrapper::jwe ? jwe_decrypt(blob, key.key.get(), layer)
+                                                   : pkcs7_decrypt(blob, key.key.get(), layer);
             if (options) return parse_private_options(*options, pub, layer);
         }
-    }
     std::string names;
     for (const auto& key : keys)
         names += (names.empty() ? "" : ", ") + key.path;
@@ -155,9 +179,9 @@ UnwrappedLayer unwrap_layer(const Descriptor& d, const std::vector<PrivateKey>& 
 EncryptionSummary summarize_encryption(const Descriptor& d, const std::string& layer) {
     EncryptionSummary out;
     out.cipher = parse_public_options(d, layer).cipher;
-    for (const std::string& part :
-         split_commas(annotation(d, kKeysJweAnnotation, kMaxKeysAnnotation, layer))) {
-        auto lines = jwe_recipients(decode_b64(part, kKeysJweAnnotation, layer), layer);
+    for (const auto& [wrapper, blob] : wrapped_keys(d, layer)) {
+        auto lines =
+            wrapper == Wrapper::jwe ? jwe_recipients(blob, layer) : pkcs7_recipients(blob, layer);
         out.recipients.insert(out.recipients.end(), lines.begin(), lines.end());
     }
     return out;

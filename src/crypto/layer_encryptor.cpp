@@ -10,7 +10,11 @@ namespace ckimg::crypto {
 LayerEncryptor::LayerEncryptor(const EncryptionOptions& options) : options_(options) {
     for (const auto& path : options.recipients) {
         keys_.push_back(load_public_key(path));
-        recipients_.push_back(keys_.back().get());
+        recipients_.jwe.push_back(keys_.back().get());
+    }
+    for (const auto& path : options.certificates) {
+        certificates_.push_back(load_recipient_certificate(path));
+        recipients_.pkcs7.push_back(certificates_.back().get());
     }
 }
 

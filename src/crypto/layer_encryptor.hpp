@@ -4,7 +4,9 @@
 
 #include "core/pipeline.hpp"
 #include "crypto/layer_cipher.hpp"
+#include "crypto/layer_encryption.hpp"
 #include "crypto/openssl_util.hpp"
+#include "crypto/pkcs7.hpp"
 
 #include <ckimg/descriptor.hpp>
 #include <ckimg/encryption.hpp>
@@ -60,7 +62,8 @@ public:
 private:
     EncryptionOptions options_;
     std::vector<Pkey> keys_;
-    std::vector<const EVP_PKEY*> recipients_;
+    std::vector<Certificate> certificates_;
+    Recipients recipients_;
 };
 
 } // namespace ckimg::crypto

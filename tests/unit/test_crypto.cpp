@@ -48,7 +48,7 @@ struct EncryptedLayer {
     Descriptor descriptor;
 };
 
-EncryptedLayer encrypt_layer(const std::string& plaintext, const std::vector<const EVP_PKEY*>& to) {
+EncryptedLayer encrypt_layer(const std::string& plaintext, const Recipients& to) {
     test::StringSink out;
     EncryptingSink sink(out);
     sink.write(plaintext);
@@ -246,7 +246,7 @@ TEST_CASE("ocicrypt annotations: options JSON in Go's field order", "[crypto]") 
 TEST_CASE("an encrypted layer round trip, and every broken layer", "[crypto]") {
     Pkey rsa = rsa_key();
     Pkey ec = ec_key();
-    EncryptedLayer layer = encrypt_layer(std::string(100000, 'p'), {rsa.get(), ec.get()});
+    EncryptedLayer layer = encrypt_layer(std::string(100000, 'p'), {{rsa.get(), ec.get()}, {}});
     CHECK(layer.ciphertext.size() == layer.plaintext.size());
     CHECK(layer.ciphertext != layer.plaintext);
 
@@ -294,7 +294,7 @@ TEST_CASE("an encrypted layer round trip, and every broken layer", "[crypto]") {
                           Catch::Contains("unknown layer cipher \"ROT13\""));
     }
     SECTION("pubopts of another layer: the HMAC check fails") {
-        EncryptedLayer other = encrypt_layer("other", {ec.get()});
+        EncryptedLayer other = encrypt_layer("other", {{ec.get()}, {}});
         layer.descriptor.annotations[kPubOptsAnnotation] =
             other.descriptor.annotations[kPubOptsAnnotation];
         EVP_PKEY_up_ref(ec.get());

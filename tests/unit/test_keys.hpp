@@ -6,6 +6,7 @@
 #include <openssl/ec.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include <sys/stat.h>
 
@@ -24,14 +25,19 @@ inline Pkey ec_key(const char* curve = "prime256v1") {
     return Pkey(EVP_EC_gen(curve));
 }
 
-inline std::string pem_public(const EVP_PKEY* key) {
-    BIO* bio = BIO_new(BIO_s_mem());
-    PEM_write_bio_PUBKEY(bio, key);
+// The text a memory BIO holds; frees the BIO.
+inline std::string take_text(BIO* bio) {
     char* data = nullptr;
     long size = BIO_get_mem_data(bio, &data);
     std::string out(data, static_cast<std::size_t>(size));
     BIO_free(bio);
     return out;
+}
+
+inline std::string pem_public(const EVP_PKEY* key) {
+    BIO* bio = BIO_new(BIO_s_mem());
+    PEM_write_bio_PUBKEY(bio, key);
+    return take_text(bio);
 }
 
 // PKCS#8 (optionally encrypted with AES-256-CBC) or the traditional PKCS#1/SEC1 form.
@@ -46,11 +52,26 @@ inline std::string pem_private(const EVP_PKEY* key, bool traditional,
     else
         PEM_write_bio_PKCS8PrivateKey(bio, key, cipher, reinterpret_cast<char*>(pass), pass_len,
                                       nullptr, nullptr);
-    char* data = nullptr;
-    long size = BIO_get_mem_data(bio, &data);
-    std::string out(data, static_cast<std::size_t>(size));
-    BIO_free(bio);
-    return out;
+    return take_text(bio);
+}
+
+// A self-signed X.509 certificate for `key`, PEM.
+inline std::string pem_certificate(EVP_PKEY* key, long serial, const std::string& common_name) {
+    X509* cert = X509_new();
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), serial);
+    X509_gmtime_adj(X509_getm_notBefore(cert), 0);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+    X509_set_pubkey(cert, key);
+    X509_NAME* name = X509_get_subject_name(cert);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                               reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1,
+                               0);
+    X509_set_issuer_name(cert, name);
+    X509_sign(cert, key, EVP_sha256());
+    BIO* bio = BIO_new(BIO_s_mem());
+    PEM_write_bio_X509(bio, cert);
+    X509_free(cert);
+    return take_text(bio);
 }
 
 inline void write_file(const std::filesystem::path& path, const std::string& text, mode_t mode) {
