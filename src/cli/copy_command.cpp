@@ -62,6 +62,7 @@ void add_copy_command(CLI::App& app, Invocation& invocation) {
                 "  ckimg copy localhost:5000/ckpt:v1 localhost:5000/mirror/ckpt:v1 --insecure\n"
                 "  ckimg copy oci-archive:ckpt.oci.tar registry.example.com/team/ckpt:v1 --json\n"
                 "  ckimg copy oci:./ckpt oci:./ckpt-enc --encryption-key jwe:rsa.pub.pem\n"
+                "  ckimg copy oci:./ckpt oci:./ckpt-enc --encryption-key pkcs7:node-b.crt\n"
                 "  ckimg copy registry.example.com/ckpt:v1 oci:./ckpt --decryption-key rsa.pem");
     cmd->add_option("source", flags->source,
                     "oci:DIR[:REF], oci-archive:FILE[:REF] or [docker://]HOST/REPO[:TAG][@DIGEST]")

@@ -6,7 +6,9 @@
 # convert) to the original checkpoint. The copier's side (a registry on loopback): push and copy
 # --encryption-key (skopeo pulls and decrypts the pushed image to the plain build's layers),
 # copy --decryption-key (the plain image's digest back), copy --sign-by-sigstore-private-key
-# (ckimg verify accepts it), inspect --decryption-key (the plain image's checkpoint facts). Then
+# (ckimg verify accepts it), inspect --decryption-key (the plain image's checkpoint facts). PKCS7
+# (X.509 certificate) recipients both ways: skopeo's pkcs7: images open with the RSA key alone or
+# skopeo's key+certificate pair, and skopeo decrypts ckimg's PKCS7+JWE images of every format. Then
 # the refusals: a wrong key, no key, a tampered blob, a passphrase in clear; each one line on
 # stderr, exit 1 (2 for usage), nothing written.
 # shellcheck source-path=SCRIPTDIR
@@ -248,6 +250,53 @@ diff <(layers "$WORK/plain-crio" v1 | tail -n +2) <(layers "$WORK/pulled" v1 | t
     --decryption-key "$K/rsa.pem" --encryption-key "jwe:$K/ec.pub.pem" -q || fail "convert --decryption-key"
 diff <(layers "$WORK/enc-oci-checkpoint" v1 | tail -n +2 | cut -d' ' -f1,3) <(layers "$WORK/conv" v1 | tail -n +2 | cut -d' ' -f1,3) ||
     fail "convert: decrypted crio re-encrypted as oci-checkpoint differs from the direct build"
+
+step "PKCS7 (X.509 certificate recipients): skopeo -> ckimg and ckimg -> skopeo"
+openssl req -x509 -new -key "$K/rsa.pem" -subj "/O=ckimg e2e/CN=pkcs7 recipient" -days 2 \
+    -set_serial 0x5eed -out "$K/rsa.crt" 2>/dev/null || fail "openssl req (RSA)"
+openssl req -x509 -new -key "$K/ec.pem" -subj "/CN=ec recipient" -days 2 -out "$K/ec.crt" 2>/dev/null ||
+    fail "openssl req (EC)"
+"${SKOPEO[@]}" copy -q --encryption-key "pkcs7:$K/rsa.crt" "oci:$WORK/plain-crio:v1" "oci:$WORK/sk-p7:v1" ||
+    fail "skopeo encrypt (PKCS7)"
+# skopeo needs the certificate beside the key to decrypt; ckimg finds the recipient with the key
+# alone, and takes skopeo's pair of flags too (the certificate is skipped as a key).
+for keys in "$K/rsa.pem" "$K/rsa.crt $K/rsa.pem"; do
+    flags=() && for key in $keys; do flags+=(--decryption-key "$key"); done
+    "$CKIMG" export "oci:$WORK/sk-p7:v1" "$WORK/out.tar" "${flags[@]}" -q ||
+        fail "ckimg could not decrypt skopeo's PKCS7 image with $keys"
+    cmp "$WORK/plain.tar" "$WORK/out.tar" || fail "PKCS7 with $keys: the archive differs"
+    rm -f "$WORK/out.tar"
+done
+"$CKIMG" inspect "oci:$WORK/sk-p7:v1" 2>"$WORK/p7.inspect" >/dev/null || fail "inspect of skopeo's PKCS7 image"
+assert_contains "$(cat "$WORK/p7.inspect")" "PKCS7 RSA issuer CN=pkcs7 recipient,O=ckimg e2e serial 5eed" \
+    "inspect names the PKCS7 recipient"
+run_fails 1 "none of the decryption keys" "$CKIMG" export "oci:$WORK/sk-p7:v1" "$WORK/x.tar" --decryption-key "$K/ec.pem"
+assert_file_absent "$WORK/x.tar"
+for format in crio podman oci-checkpoint; do
+    "$CKIMG" build "$WORK/ck.tar" --format "$format" "${CREATED[@]}" -o "oci:$WORK/p7-$format:v1" -q \
+        --encryption-key "pkcs7:$K/rsa.crt" --encryption-key "jwe:$K/ec.pub.pem" || fail "PKCS7 build ($format)"
+    layers "$WORK/p7-$format" v1 >"$WORK/p7.layers"
+    grep -q "+encrypted .*enc.keys.jwe.*enc.keys.pkcs7" "$WORK/p7.layers" ||
+        fail "$format: no layer for both kinds of recipient: $(cat "$WORK/p7.layers")"
+    for keys in "$K/rsa.pem $K/rsa.crt" "$K/ec8.pem"; do
+        flags=() && for key in $keys; do flags+=(--decryption-key "$key"); done
+        rm -rf "$WORK/dec"
+        "${SKOPEO[@]}" copy -q "${flags[@]}" "oci:$WORK/p7-$format:v1" "oci:$WORK/dec:v1" 2>"$WORK/skopeo.err" ||
+            fail "$format: skopeo could not decrypt ckimg's PKCS7+JWE image with $keys: $(cat "$WORK/skopeo.err")"
+        diff "$WORK/plain-$format.layers" <(layers "$WORK/dec" v1) ||
+            fail "$format: skopeo's decryption with $keys differs from the unencrypted build"
+    done
+done
+"$CKIMG" copy "oci:$WORK/plain-podman:v1" "oci:$WORK/p7-copy:v1" --encryption-key "pkcs7:$K/rsa.crt" -q ||
+    fail "copy --encryption-key pkcs7:"
+rm -rf "$WORK/dec"
+"${SKOPEO[@]}" copy -q --decryption-key "$K/rsa.pem" --decryption-key "$K/rsa.crt" \
+    "oci:$WORK/p7-copy:v1" "oci:$WORK/dec:v1" || fail "skopeo could not decrypt ckimg copy's PKCS7 image"
+diff "$WORK/plain-podman.layers" <(layers "$WORK/dec" v1) || fail "copy pkcs7: differs from the plain image"
+run_fails 1 "not RSA" "$CKIMG" build "$WORK/ck.tar" -o "oci:$WORK/x:v1" --encryption-key "pkcs7:$K/ec.crt"
+run_fails 1 "not an X.509 certificate" "$CKIMG" build "$WORK/ck.tar" -o "oci:$WORK/x:v1" \
+    --encryption-key "pkcs7:$K/rsa.pub.pem"
+assert_file_absent "$WORK/x"
 
 step "refusals: one line naming the layer, nothing written"
 run_fails 1 "layer 1" "$CKIMG" export "oci:$WORK/sk-rsa:v1" "$WORK/x.tar" --decryption-key "$K/other.pem"
