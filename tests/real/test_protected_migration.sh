@@ -5,7 +5,9 @@
 # sigstore key, and pushes; node b decrypts and verifies with the real tools and restores, and the
 # container goes on with its state.
 #  - `podman pull --decryption-key` of the encrypted image, then `podman container restore`;
-#    without the key, or with another key, podman refuses to pull it;
+#    without the key, or with another key, podman refuses to pull it; the same for an image
+#    encrypted for node b's X.509 certificate (PKCS7), pulled with key and certificate; and
+#    ckimg decrypts what skopeo 1.18 encrypted for that certificate;
 #  - under a policy.json requiring sigstoreSigned with ckimg's public key: `podman pull` of a signed
 #    image is accepted (and restored) and refused when signed by another key; the encrypted and
 #    signed image goes through `skopeo copy --decryption-key --remove-signatures` into node b's
@@ -20,6 +22,8 @@ mkdir -p "$K"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$K/node-b.pem" 2>/dev/null
 openssl pkey -in "$K/node-b.pem" -pubout -out "$K/node-b.pub.pem"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$K/other.pem" 2>/dev/null
+openssl req -x509 -new -key "$K/node-b.pem" -subj "/O=ckimg real/CN=node b" -days 2 \
+    -out "$K/node-b.crt" 2>/dev/null || fail "openssl req"
 chmod 600 "$K"/*.pem
 printf 'sign pass\n' >"$K/pass"
 chmod 600 "$K/pass"
@@ -72,6 +76,32 @@ node b podman container restore "$ENC" >/dev/null || fail "podman refused to res
 assert_restored b ctr "$CK_VALUE"
 remove_container b ctr
 node b podman rmi -f "$ENC" >/dev/null
+
+step "encrypted for node b's certificate (PKCS7): podman pull --decryption-key KEY --decryption-key CERT, then restore"
+# Podman 5's ocicrypt reads PKCS7 with smallstep/pkcs7, not the fullsailor/pkcs7 of Debian 12's
+# skopeo (tests/e2e/test_encryption_interop.sh): ckimg's envelope must open with both.
+P7=$REG_HOST/protected/ctr:pkcs7
+"$CKIMG" build "$WORK/ctr.tar" --format podman --encryption-key "pkcs7:$K/node-b.crt" \
+    --push "$P7" --insecure -q || fail "ckimg build --encryption-key pkcs7: --push"
+! node b podman pull -q --tls-verify=false --decryption-key "$K/other.pem" "$P7" >/dev/null 2>"$WORK/other.err" ||
+    fail "podman pulled the PKCS7-encrypted image with another node's key"
+node b podman pull -q --tls-verify=false --decryption-key "$K/node-b.pem" --decryption-key "$K/node-b.crt" \
+    "$P7" >/dev/null 2>"$WORK/pull.err" ||
+    fail "podman pull --decryption-key of ckimg's PKCS7-encrypted image: $(cat "$WORK/pull.err")"
+node b podman container restore "$P7" >/dev/null || fail "podman refused to restore the PKCS7-decrypted image"
+assert_restored b ctr "$CK_VALUE"
+remove_container b ctr
+node b podman rmi -f "$P7" >/dev/null
+step "  and ckimg decrypts what skopeo 1.18 encrypted for the certificate (smallstep/pkcs7's envelope)"
+"$CKIMG" build "$WORK/ctr.tar" --format podman -o "oci:$WORK/plain:v1" -q || fail "plain build"
+node b skopeo copy -q --encryption-key "pkcs7:$K/node-b.crt" "oci:$WORK/plain:v1" "oci:$WORK/sk-p7:v1" ||
+    fail "skopeo 1.18 copy --encryption-key pkcs7:"
+"$CKIMG" inspect "oci:$WORK/sk-p7:v1" 2>&1 >/dev/null | grep -q "PKCS7 RSA issuer CN=node b,O=ckimg real" ||
+    fail "inspect does not name skopeo 1.18's PKCS7 recipient"
+"$CKIMG" export "oci:$WORK/plain:v1" "$WORK/plain-export.tar" -q || fail "export of the plain image"
+"$CKIMG" export "oci:$WORK/sk-p7:v1" "$WORK/p7-export.tar" --decryption-key "$K/node-b.pem" -q ||
+    fail "ckimg could not decrypt skopeo 1.18's PKCS7 image"
+cmp "$WORK/plain-export.tar" "$WORK/p7-export.tar" || fail "skopeo 1.18's PKCS7 image decrypts to another archive"
 
 step "signed: podman pull under sigstoreSigned(ckimg's key) accepts it and restores; another key is refused"
 SIGNED=$REG_HOST/protected/ctr:signed
