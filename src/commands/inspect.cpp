@@ -133,8 +133,9 @@ std::optional<std::string> layer_compression(const std::string& media_type) {
     return std::nullopt;
 }
 
-InspectReport inspect_image(ImageSource& source, const std::optional<Platform>& platform) {
-    auto image = resolve_image(source, platform);
+namespace {
+
+ImageFacts image_facts(ImageSource& source, const ResolvedImage& image) {
     ImageFacts facts;
     facts.name = source.describe();
     facts.root = source.root();
@@ -149,34 +150,47 @@ InspectReport inspect_image(ImageSource& source, const std::optional<Platform>& 
         facts.artifact_type = it->get<std::string>();
     if (!image.indexes.empty()) facts.platform = image.manifest_descriptor.platform;
     read_config(source, image, facts);
+    if (const auto* format = detect_format(image.manifest)) facts.format = format->name();
+    return facts;
+}
+
+std::optional<CheckpointInfo> describe_checkpoint(ImageSource& source, const ResolvedImage& image) {
+    if (const auto* format = detect_format(image.manifest)) return format->describe(source, image);
+    return std::nullopt;
+}
+
+} // namespace
+
+InspectReport inspect_image(ImageSource& source, const std::optional<Platform>& platform) {
+    auto image = resolve_image(source, platform);
     InspectReport report;
-    report.target = facts.name;
-    if (const auto* format = detect_format(image.manifest)) {
-        facts.format = format->name();
-        report.checkpoint = format->describe(source, image);
-    }
-    report.image = std::move(facts);
+    report.image = image_facts(source, image);
+    report.target = report.image->name;
+    report.checkpoint = describe_checkpoint(source, image);
     return report;
 }
 
 InspectReport inspect(const std::string& target, const InspectOptions& options,
                       const Context& context) {
+    InspectReport report;
+    report.target = target;
     if (is_archive_target(target)) {
-        InspectReport report;
-        report.target = target;
         report.checkpoint = validate_checkpoint(target, 0, context.cancel);
         return report;
     }
     auto source = open_image_source(target, options.registry, context);
-    auto report = inspect_image(*source, options.platform);
-    report.target = target;
-    if (!options.decryption.keys.empty()) {
-        auto plain = decrypting_source(std::move(source), options.decryption);
-        auto image = resolve_image(*plain, options.platform);
-        report.image->decrypted_layers = image.layers;
-        if (const auto* format = detect_format(image.manifest))
-            report.checkpoint = format->describe(*plain, image);
+    auto image = resolve_image(*source, options.platform);
+    report.image = image_facts(*source, image);
+    if (options.decryption.keys.empty()) {
+        report.checkpoint = describe_checkpoint(*source, image);
+        return report;
     }
+    // The facts are the encrypted image's (what the registry holds); the checkpoint is described
+    // once, from the decrypted layers.
+    auto plain = decrypting_source(std::move(source), options.decryption);
+    auto plain_image = resolve_image(*plain, options.platform);
+    report.image->decrypted_layers = plain_image.layers;
+    report.checkpoint = describe_checkpoint(*plain, plain_image);
     return report;
 }
 
