@@ -70,11 +70,19 @@ class DecryptingSource : public RewrittenSource {
 public:
     DecryptingSource(std::unique_ptr<ImageSource> source, const DecryptionOptions& options)
         : RewrittenSource(std::move(source)) {
+        std::string certificate;
         for (const auto& spec : options.keys) {
             auto parsed = crypto::PrivateKeySpec::parse(spec);
-            if (crypto::is_certificate_file(parsed.path)) continue;
+            if (crypto::is_certificate_file(parsed.path)) {
+                certificate = parsed.path;
+                continue;
+            }
             keys_.push_back(crypto::load_private_key(parsed, options.warn));
         }
+        if (keys_.empty() && !certificate.empty())
+            throw UsageError("--decryption-key " + certificate +
+                             " is a certificate, not a private key: give the certificate's "
+                             "private key (KEY.pem) to decrypt");
         rewrite(read_image_graph(inner()), [this](nlohmann::json& doc, const ManifestNode& node) {
             return rewrite_manifest(doc, node.descriptor);
         });

@@ -271,6 +271,8 @@ done
 assert_contains "$(cat "$WORK/p7.inspect")" "PKCS7 RSA issuer CN=pkcs7 recipient,O=ckimg e2e serial 5eed" \
     "inspect names the PKCS7 recipient"
 run_fails 1 "none of the decryption keys" "$CKIMG" export "oci:$WORK/sk-p7:v1" "$WORK/x.tar" --decryption-key "$K/ec.pem"
+run_fails 2 "is a certificate, not a private key" "$CKIMG" export "oci:$WORK/sk-p7:v1" "$WORK/x.tar" \
+    --decryption-key "$K/rsa.crt"
 assert_file_absent "$WORK/x.tar"
 for format in crio podman oci-checkpoint; do
     "$CKIMG" build "$WORK/ck.tar" --format "$format" "${CREATED[@]}" -o "oci:$WORK/p7-$format:v1" -q \
