@@ -255,7 +255,10 @@ Certificate load_recipient_certificate(const std::string& path) {
 
 bool is_certificate_file(const std::string& path) {
     try {
-        return parse_certificate(read_small_file(path, "key")) != nullptr;
+        // A PEM bundle of a key and its certificate is a key: the certificate beside it is skipped.
+        std::string bytes = read_small_file(path, "key");
+        return bytes.find("PRIVATE KEY-----") == std::string::npos &&
+               parse_certificate(bytes) != nullptr;
     } catch (const Error&) {
         return false;
     }

@@ -219,6 +219,11 @@ TEST_CASE("pkcs7: recipients on the command line, and certificates among decrypt
     CHECK_THROWS_WITH(load_recipient_certificate((dir.path / "key.pem").string()),
                       Catch::Contains("not an X.509 certificate"));
     CHECK(is_certificate_file((dir.path / "ec.crt").string()));
+    // A bundle of a certificate and its key is a key (the key loader skips the certificate).
+    std::string bundle = pem_certificate(ec.get(), 4, "ec") + pem_private(ec.get(), false);
+    write_file(dir.path / "bundle.pem", bundle, 0600);
+    CHECK_FALSE(is_certificate_file((dir.path / "bundle.pem").string()));
+    CHECK(parse_private_key(bundle, Secret(), "bundle.pem") != nullptr);
     CHECK_FALSE(is_certificate_file((dir.path / "key.pem").string()));
     CHECK_FALSE(is_certificate_file((dir.path / "missing").string()));
 }
