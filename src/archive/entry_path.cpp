@@ -1,4 +1,5 @@
 #include "archive/entry_path.hpp"
+#include "core/hex.hpp"
 
 #include <ckimg/error.hpp>
 
@@ -60,10 +61,7 @@ std::string quoted(const std::string& name) {
     for (char c : name.substr(0, 200)) {
         auto u = static_cast<unsigned char>(c);
         if (u < 0x20 || u == 0x7f) {
-            static constexpr char digits[] = "0123456789abcdef";
-            out += "\\x";
-            out += digits[u >> 4];
-            out += digits[u & 0xf];
+            out += hex_escape(u);
         } else {
             out += c;
         }

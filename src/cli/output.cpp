@@ -1,4 +1,5 @@
 #include "cli/command.hpp"
+#include "core/hex.hpp"
 
 #include <cstdio>
 #include <iostream>
@@ -11,13 +12,8 @@ void print_json(const nlohmann::json& json) {
 }
 
 std::string printable(const std::string& text) {
-    static constexpr char digits[] = "0123456789abcdef";
     std::string out;
-    auto escape = [&](unsigned char byte) {
-        out += "\\x";
-        out += digits[byte >> 4];
-        out += digits[byte & 0xf];
-    };
+    auto escape = [&](unsigned char byte) { out += hex_escape(byte); };
     std::size_t i = 0;
     while (i < text.size()) {
         auto lead = static_cast<unsigned char>(text[i]);

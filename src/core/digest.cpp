@@ -1,6 +1,8 @@
 #include <ckimg/digest.hpp>
 #include <ckimg/error.hpp>
 
+#include "core/hex.hpp"
+
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -12,16 +14,6 @@ namespace {
 bool is_lower_hex(std::string_view text) {
     return std::all_of(text.begin(), text.end(),
                        [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
-std::string to_hex(const unsigned char* bytes, std::size_t size) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out(size * 2, '0');
-    for (std::size_t i = 0; i < size; ++i) {
-        out[2 * i] = digits[bytes[i] >> 4];
-        out[2 * i + 1] = digits[bytes[i] & 0xf];
-    }
-    return out;
 }
 
 } // namespace
@@ -73,7 +65,8 @@ Digest Sha256::finish() {
     unsigned char bytes[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
     EVP_DigestFinal_ex(state_->ctx, bytes, &length);
-    return Digest::sha256_hex(to_hex(bytes, length));
+    return Digest::sha256_hex(
+        to_hex(std::string_view(reinterpret_cast<const char*>(bytes), length)));
 }
 
 Digest sha256_of(std::string_view data) {

@@ -1,5 +1,6 @@
 #include "crypto/pkcs7.hpp"
 
+#include "core/hex.hpp"
 #include "crypto/der.hpp"
 #include "crypto/keys.hpp"
 
@@ -216,17 +217,6 @@ Certificate parse_certificate(const std::string& bytes) {
     return cert;
 }
 
-std::string hex(std::string_view bytes) {
-    static const char digits[] = "0123456789abcdef";
-    std::string out;
-    for (char c : bytes) {
-        auto b = static_cast<std::uint8_t>(c);
-        out += digits[b >> 4];
-        out += digits[b & 15];
-    }
-    return out;
-}
-
 std::string issuer_text(std::string_view issuer) {
     const auto* p = u8(issuer);
     std::unique_ptr<X509_NAME, decltype(&X509_NAME_free)> name(
@@ -306,7 +296,7 @@ std::vector<std::string> pkcs7_recipients(const std::string& der, const std::str
     std::vector<std::string> out;
     for (const Recipient& recipient : parse_envelope(der, where).recipients)
         out.push_back("PKCS7 RSA issuer " + issuer_text(recipient.issuer) + " serial " +
-                      hex(recipient.serial).substr(0, 64));
+                      to_hex(recipient.serial).substr(0, 64));
     return out;
 }
 
