@@ -191,10 +191,15 @@ std::string der_of(const T* object, int (*encode)(const T*, unsigned char**), co
     return bytes;
 }
 
-std::string recipient_info(const X509* cert, const std::string& content_key) {
+// The certificate's RSA key; null for any other (ocicrypt's PKCS7 wraps keys with RSA only).
+const EVP_PKEY* rsa_key_of(const X509* cert) {
     const EVP_PKEY* key = X509_get0_pubkey(cert);
-    if (key == nullptr || !EVP_PKEY_is_a(key, "RSA"))
-        throw InputError("a PKCS7 recipient's certificate has no RSA key");
+    return key != nullptr && EVP_PKEY_is_a(key, "RSA") ? key : nullptr;
+}
+
+std::string recipient_info(const X509* cert, const std::string& content_key) {
+    const EVP_PKEY* key = rsa_key_of(cert);
+    if (key == nullptr) throw InputError("a PKCS7 recipient's certificate has no RSA key");
     std::string serial =
         der_of(X509_get0_serialNumber(cert), i2d_ASN1_INTEGER, "certificate serial number");
     return der::sequence(der::small_integer(0) +
@@ -236,8 +241,7 @@ std::string issuer_text(std::string_view issuer) {
 Certificate load_recipient_certificate(const std::string& path) {
     Certificate cert = parse_certificate(read_small_file(path, "certificate"));
     if (!cert) throw InputError(path + ": not an X.509 certificate (PEM or DER), as pkcs7: needs");
-    const EVP_PKEY* key = X509_get0_pubkey(cert.get());
-    if (key == nullptr || !EVP_PKEY_is_a(key, "RSA"))
+    if (rsa_key_of(cert.get()) == nullptr)
         throw InputError(path + ": the certificate's key is not RSA; ocicrypt's PKCS7 wraps "
                                 "keys with RSA only (use jwe: for EC keys)");
     return cert;
