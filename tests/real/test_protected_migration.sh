@@ -52,6 +52,25 @@ trusting() { # NODE CMD...: CMD on NODE under the signed-only policy
         mount --bind "$1/etc-containers" /etc/containers; shift; exec "$@"' sh "$WORK" "$@"
 }
 
+# refused_then_restored REF WHAT KEY [CERT]: node b's podman refuses to pull REF with another
+# node's key (and CERT, which PKCS7 needs beside the key), pulls it with KEY and CERT, restores it,
+# and the container goes on.
+refused_then_restored() {
+    local ref=$1 what=$2 key=$3 extra=()
+    [[ -n ${4:-} ]] && extra=(--decryption-key "$4")
+    ! node b podman pull -q --tls-verify=false --decryption-key "$K/other.pem" "${extra[@]}" "$ref" \
+        >/dev/null 2>"$WORK/other.err" ||
+        fail "podman pulled the $what image with another node's key"
+    grep -qi "decrypt" "$WORK/other.err" || fail "podman's refusal with another key names no decryption: $(cat "$WORK/other.err")"
+    step "  other key: $(grep -i decrypt "$WORK/other.err" | tail -1)"
+    node b podman pull -q --tls-verify=false --decryption-key "$key" "${extra[@]}" "$ref" >/dev/null 2>"$WORK/pull.err" ||
+        fail "podman pull --decryption-key of ckimg's $what image: $(cat "$WORK/pull.err")"
+    node b podman container restore "$ref" >/dev/null || fail "podman refused to restore the decrypted $what image"
+    assert_restored b ctr "$CK_VALUE"
+    remove_container b ctr
+    node b podman rmi -f "$ref" >/dev/null
+}
+
 start_counter ctr
 base_image b >/dev/null
 checkpoint_export ctr "$WORK/ctr.tar" --compress zstd
@@ -66,16 +85,7 @@ json_get "$WORK/enc.json" '[l["mediaType"] for l in d["image"]["layers"]]' | gre
 ! node b podman pull -q --tls-verify=false "$ENC" >/dev/null 2>"$WORK/nokey.err" ||
     fail "podman pulled the encrypted image without a key"
 step "  no key: $(tail -1 "$WORK/nokey.err")"
-! node b podman pull -q --tls-verify=false --decryption-key "$K/other.pem" "$ENC" >/dev/null 2>"$WORK/other.err" ||
-    fail "podman pulled the encrypted image with another node's key"
-grep -qi "decrypt" "$WORK/other.err" || fail "podman's refusal with another key names no decryption: $(cat "$WORK/other.err")"
-step "  other key: $(grep -i decrypt "$WORK/other.err" | tail -1)"
-node b podman pull -q --tls-verify=false --decryption-key "$K/node-b.pem" "$ENC" >/dev/null 2>"$WORK/pull.err" ||
-    fail "podman pull --decryption-key of ckimg's encrypted image: $(cat "$WORK/pull.err")"
-node b podman container restore "$ENC" >/dev/null || fail "podman refused to restore the decrypted image"
-assert_restored b ctr "$CK_VALUE"
-remove_container b ctr
-node b podman rmi -f "$ENC" >/dev/null
+refused_then_restored "$ENC" encrypted "$K/node-b.pem"
 
 step "encrypted for node b's certificate (PKCS7): podman pull --decryption-key KEY --decryption-key CERT, then restore"
 # Podman 5's ocicrypt reads PKCS7 with smallstep/pkcs7, not the fullsailor/pkcs7 of Debian 12's
@@ -83,15 +93,7 @@ step "encrypted for node b's certificate (PKCS7): podman pull --decryption-key K
 P7=$REG_HOST/protected/ctr:pkcs7
 "$CKIMG" build "$WORK/ctr.tar" --format podman --encryption-key "pkcs7:$K/node-b.crt" \
     --push "$P7" --insecure -q || fail "ckimg build --encryption-key pkcs7: --push"
-! node b podman pull -q --tls-verify=false --decryption-key "$K/other.pem" "$P7" >/dev/null 2>"$WORK/other.err" ||
-    fail "podman pulled the PKCS7-encrypted image with another node's key"
-node b podman pull -q --tls-verify=false --decryption-key "$K/node-b.pem" --decryption-key "$K/node-b.crt" \
-    "$P7" >/dev/null 2>"$WORK/pull.err" ||
-    fail "podman pull --decryption-key of ckimg's PKCS7-encrypted image: $(cat "$WORK/pull.err")"
-node b podman container restore "$P7" >/dev/null || fail "podman refused to restore the PKCS7-decrypted image"
-assert_restored b ctr "$CK_VALUE"
-remove_container b ctr
-node b podman rmi -f "$P7" >/dev/null
+refused_then_restored "$P7" PKCS7-encrypted "$K/node-b.pem" "$K/node-b.crt"
 step "  and ckimg decrypts what skopeo 1.18 encrypted for the certificate (smallstep/pkcs7's envelope)"
 "$CKIMG" build "$WORK/ctr.tar" --format podman -o "oci:$WORK/plain:v1" -q || fail "plain build"
 node b skopeo copy -q --encryption-key "pkcs7:$K/node-b.crt" "oci:$WORK/plain:v1" "oci:$WORK/sk-p7:v1" ||
