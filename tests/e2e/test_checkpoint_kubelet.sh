@@ -164,7 +164,7 @@ hostile directory "is a directory, not a regular file"
 hostile hardlink "has 2 hard links"
 hostile missing "cannot open the kubelet's archive"
 [[ -e $KUBELET_SECRET ]] || fail "--rm removed what a hostile answer pointed at"
-find "$KUBELET_DIR" -maxdepth 1 -type l -name 'checkpoint-*' | grep -q . ||
+[[ -n $(find "$KUBELET_DIR" -maxdepth 1 -type l -name 'checkpoint-*') ]] ||
     fail "--rm removed the symlink a hostile answer named"
 
 step "usage errors: exit 2 before the kubelet is asked"

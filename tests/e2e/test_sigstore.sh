@@ -109,7 +109,7 @@ step "pull and export --verify-key: signed passes; unsigned is refused with noth
 [[ -f $WORK/pulled/index.json ]] || fail "the signed pull wrote no layout"
 "$CKIMG" export "$REG_HOST/e2e/pullme:v1" "$WORK/good.tar" --insecure -q --verify-key "$WORK/signer.pub" ||
     fail "export --verify-key of a signed image"
-tar -tf "$WORK/good.tar" | grep -q '^config.dump$' || fail "export --verify-key wrote no checkpoint archive"
+grep -qx 'config.dump' <<<"$(tar -tf "$WORK/good.tar")" || fail "export --verify-key wrote no checkpoint archive"
 run_fails 1 "no valid sigstore signature" "$CKIMG" pull "$REG_HOST/e2e/pullme:v1" -o "oci:$WORK/p-other" \
     --insecure --verify-key "$WORK/other.pub"
 assert_file_absent "$WORK/p-other"
