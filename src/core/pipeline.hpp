@@ -25,9 +25,15 @@ public:
     explicit HashingSink(ByteSink& next) : next_(next) {}
     using ByteSink::write;
     void write(const std::uint8_t* data, std::size_t size) override {
-        hash_.update(data, size);
-        size_ += size;
-        next_.write(data, size);
+        // A piece at a time, so that `next` reads what the hash just read from the cache.
+        while (size > 0) {
+            std::size_t n = size < kPiece ? size : kPiece;
+            hash_.update(data, n);
+            size_ += n;
+            next_.write(data, n);
+            data += n;
+            size -= n;
+        }
     }
     void finish() override {
         digest_ = hash_.finish();
@@ -38,6 +44,7 @@ public:
     std::uint64_t size() const { return size_; }
 
 private:
+    static constexpr std::size_t kPiece = 64 * 1024;
     ByteSink& next_;
     Sha256 hash_;
     Digest digest_;

@@ -491,7 +491,12 @@ std::vector<std::string> jwe_recipients(const std::string& jwe, const std::strin
     for (const auto& [header, encrypted_key] : p.recipients) {
         json h = merged(p, header);
         std::string line = string_of(h, "alg");
-        if (h.contains("epk") && h["epk"].is_object()) line += " " + string_of(h["epk"], "crv");
+        if (h.contains("epk") && h["epk"].is_object()) {
+            // Appended in two steps: GCC 12 -O3 flags `line += " " + x` (-Wrestrict, a false
+            // positive in its inlined std::string operator+).
+            line += ' ';
+            line += string_of(h["epk"], "crv");
+        }
         out.push_back(line.empty() ? "unknown" : line);
     }
     return out;

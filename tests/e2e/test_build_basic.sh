@@ -156,7 +156,7 @@ done
 
 step "command-line contract: exit codes, help, version, human output on stderr only"
 "$CKIMG" --version | grep -q '^ckimg [0-9]' || fail "--version"
-grep -q -- '--compression' <<<"$("$CKIMG" help build)" || fail "help build"
+assert_contains "$("$CKIMG" help build)" --compression "help build"
 for cmd in build validate push login logout formats; do
     "$CKIMG" "$cmd" --help >/dev/null || fail "$cmd --help"
 done

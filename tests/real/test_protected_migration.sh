@@ -98,8 +98,8 @@ step "  and ckimg decrypts what skopeo 1.18 encrypted for the certificate (small
 "$CKIMG" build "$WORK/ctr.tar" --format podman -o "oci:$WORK/plain:v1" -q || fail "plain build"
 node b skopeo copy -q --encryption-key "pkcs7:$K/node-b.crt" "oci:$WORK/plain:v1" "oci:$WORK/sk-p7:v1" ||
     fail "skopeo 1.18 copy --encryption-key pkcs7:"
-grep -q "PKCS7 RSA issuer CN=node b,O=ckimg real" <<<"$("$CKIMG" inspect "oci:$WORK/sk-p7:v1" 2>&1 >/dev/null)" ||
-    fail "inspect does not name skopeo 1.18's PKCS7 recipient"
+assert_contains "$("$CKIMG" inspect "oci:$WORK/sk-p7:v1" 2>&1 >/dev/null)" \
+    "PKCS7 RSA issuer CN=node b,O=ckimg real" "inspect naming skopeo 1.18's PKCS7 recipient"
 "$CKIMG" export "oci:$WORK/plain:v1" "$WORK/plain-export.tar" -q || fail "export of the plain image"
 "$CKIMG" export "oci:$WORK/sk-p7:v1" "$WORK/p7-export.tar" --decryption-key "$K/node-b.pem" -q ||
     fail "ckimg could not decrypt skopeo 1.18's PKCS7 image"
