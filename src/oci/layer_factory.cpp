@@ -23,7 +23,8 @@ public:
         if (encryptor) {
             // Encryption's three SHA-256 passes (plain digest, HMAC, stored digest) are most of
             // its cost; the stored digest and the write run on one more thread so that the
-            // scheduler can spread them. Measured (tools/bench): see docs/benchmarks.md.
+            // scheduler can spread them. Measured with interleaved runs, a few points of gain
+            // and smaller than the run-to-run noise: see docs/benchmarks.md.
             to_store_ = std::make_unique<ThreadedSink>(stored_);
             encrypt_ = std::make_unique<crypto::LayerEncryptor::Stage>(
                 *encryptor, *to_store_,
