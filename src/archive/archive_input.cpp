@@ -1,5 +1,6 @@
 #include "archive/archive_input.hpp"
 #include "core/cancel.hpp"
+#include "core/pipe_size.hpp"
 
 #include <ckimg/compression.hpp>
 #include <ckimg/error.hpp>
@@ -147,6 +148,7 @@ ArchiveInput::ArchiveInput(const std::string& path, const CancelToken* cancel)
         if (fd_ < 0) throw IoError(errno_message(path));
         owned_ = true;
     }
+    widen_pipe(fd_);
     struct stat status {};
     off_t offset = -1;
     if (::fstat(fd_, &status) == 0 && S_ISREG(status.st_mode)) {

@@ -1,4 +1,5 @@
 #include "oci/archive_file.hpp"
+#include "core/pipe_size.hpp"
 
 #include <ckimg/error.hpp>
 
@@ -20,6 +21,7 @@ constexpr std::size_t kBlock = 1 << 20;
 FdSink::FdSink(int fd, std::string name, const CancelToken* cancel)
     : fd_(fd), name_(std::move(name)), cancel_(cancel) {
     buffer_.reserve(kBlock);
+    widen_pipe(fd_);
 }
 
 void FdSink::write(const std::uint8_t* data, std::size_t size) {
