@@ -81,7 +81,7 @@ public:
     CheckpointArchive& operator=(const CheckpointArchive&) = delete;
 
     // The archive's path, or the name it was given: what messages name. is_file(): open_path()
-    // is a file that may be opened again (not standard input, not a stream).
+    // is a regular file that may be opened again (not standard input, a FIFO or a stream).
     const std::string& path() const { return path_; }
     const std::string& open_path() const { return open_path_; }
     bool is_file() const { return is_file_; }

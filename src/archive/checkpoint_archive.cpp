@@ -155,7 +155,9 @@ CheckpointArchive::CheckpointArchive(std::string path, std::string name, const C
     if (::stat(open_path_.c_str(), &status) != 0) throw IoError(errno_message(path_));
     if (S_ISDIR(status.st_mode))
         throw InputError(path_ + ": is a directory, not a checkpoint archive");
-    is_file_ = true;
+    // Only a regular file may be opened again: a second open of a FIFO waits for a writer that
+    // may have finished (Podman's export closes its end once all is in the pipe).
+    is_file_ = S_ISREG(status.st_mode);
     impl_->input = std::make_unique<ArchiveInput>(open_path_, cancel_);
     open_reader();
 }

@@ -63,6 +63,22 @@ for input in crio.tar.gz crio.tar.zst misnamed.tar; do
 done
 assert_eq "$want" "$(build_json - -o "oci:$WORK/from-stdin" <"$WORK/crio.tar" | json_get - 'd["digest"]')" "digest from stdin"
 
+step "a FIFO whose writer is done before the build gets far (as Podman's export of a small container)"
+# The whole archive fits in the pipe, so the writer closes its end at once. A FIFO is not a file
+# to open again (as a regular archive is for its passthrough layer): a second open would wait
+# for a writer that is gone. The same image as from the file, but its layer re-read from the
+# stream.
+gen --engine crio --pages-size 4K -o "$WORK/small.tar"
+(($(stat -c %s "$WORK/small.tar") < 65536)) || fail "small.tar does not fit in a pipe"
+"$CKIMG" build "$WORK/small.tar" -o "oci:$WORK/small-file" --json >"$WORK/small-file.json"
+mkfifo "$WORK/small.fifo"
+timeout 60 "$CKIMG" build "$WORK/small.fifo" -o "oci:$WORK/small-fifo" --json >"$WORK/small-fifo.json" &
+fifo_build=$!
+cat "$WORK/small.tar" >"$WORK/small.fifo"
+wait "$fifo_build" || fail "ckimg build from a FIFO whose writer had finished failed or hung"
+assert_eq "$(json_get "$WORK/small-file.json" 'd["digest"]')" \
+    "$(json_get "$WORK/small-fifo.json" 'd["digest"]')" "digest from a finished FIFO"
+
 step "reproducible: two builds give byte-identical layouts"
 "$CKIMG" build "$WORK/crio.tar" -o "oci:$WORK/again:latest" -q
 diff -r "$WORK/crio" "$WORK/again" || fail "two builds of one archive differ"
