@@ -68,7 +68,7 @@ class CheckpointArchive {
 public:
     // `path` "-" is standard input. Once `cancel` is cancelled (SIGINT, SIGTERM), the scan
     // throws Cancelled at the next block read, so that the caller can clean up.
-    explicit CheckpointArchive(std::string path, const CancelToken* cancel = nullptr);
+    explicit CheckpointArchive(const std::string& path, const CancelToken* cancel = nullptr);
     // Opens the file `path` but names it `name` in every message: a file held open by descriptor
     // ("/dev/fd/N", so that what was checked is what is read) under the name the user knows.
     CheckpointArchive(std::string path, std::string name, const CancelToken* cancel);

@@ -140,7 +140,7 @@ std::string engine_display_name(Engine engine) {
     return "containerd";
 }
 
-CheckpointArchive::CheckpointArchive(std::string path, const CancelToken* cancel)
+CheckpointArchive::CheckpointArchive(const std::string& path, const CancelToken* cancel)
     : CheckpointArchive(path, path, cancel) {}
 
 CheckpointArchive::CheckpointArchive(std::string path, std::string name, const CancelToken* cancel)
