@@ -72,7 +72,7 @@ void add_login_commands(CLI::App& app, Invocation& invocation) {
     logout_cmd->add_option("registry", logout_flags->registry, "Registry host[:port]")->required();
     add_registry_flags(*logout_cmd, logout_flags->flags, false);
     logout_cmd->callback([logout_flags, &invocation] {
-        invocation.run = [logout_flags, cancel = invocation.cancel] {
+        invocation.run = [logout_flags] {
             logout(logout_flags->registry, to_registry_options(logout_flags->flags));
             print_human("Removed login credentials for " + logout_flags->registry);
             return 0;

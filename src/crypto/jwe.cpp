@@ -68,7 +68,7 @@ std::optional<std::string> key_wrap(const std::string& kek, const std::string& i
         EVP_CipherFinal_ex(ctx.get(), bytes(out) + n, &m) == 1;
     ERR_clear_error();
     if (!ok) return std::nullopt;
-    out.resize(static_cast<std::size_t>(n + m));
+    out.resize(static_cast<std::size_t>(n) + static_cast<std::size_t>(m));
     return out;
 }
 

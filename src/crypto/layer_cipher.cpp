@@ -75,7 +75,7 @@ private:
     std::unique_ptr<EVP_MAC_CTX, MacFree> mac_;
 };
 
-constexpr std::size_t kBlock = 64 * 1024;
+constexpr std::size_t kBlock = std::size_t{64} * 1024;
 
 } // namespace
 

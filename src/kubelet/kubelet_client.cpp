@@ -21,8 +21,8 @@ namespace ckimg {
 
 namespace {
 
-constexpr std::size_t max_token = 64 * 1024;
-constexpr std::size_t max_answer = 64 * 1024;
+constexpr std::size_t max_token = std::size_t{64} * 1024;
+constexpr std::size_t max_answer = std::size_t{64} * 1024;
 constexpr long answer_margin_seconds = 30;
 constexpr long kubelet_default_timeout_seconds = 120; // the kubelet's runtime-request-timeout
 
