@@ -1,7 +1,6 @@
 #include "core/pipe_size.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 
 #include <fstream>
 
@@ -22,10 +21,10 @@ int allowed_size() {
 } // namespace
 
 void widen_pipe(int fd) {
-    struct stat status {};
-    if (::fstat(fd, &status) != 0 || !S_ISFIFO(status.st_mode)) return;
+    const int current = ::fcntl(fd, F_GETPIPE_SZ); // fails (EBADF) on anything but a pipe
+    if (current < 0) return;
     const int wanted = allowed_size();
-    if (::fcntl(fd, F_GETPIPE_SZ) >= wanted) return;
+    if (current >= wanted) return;
     (void)::fcntl(fd, F_SETPIPE_SZ, wanted); // best effort, see the header
 }
 
